@@ -1,0 +1,3 @@
+from docmost_syncd.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,242 @@
+"""Command line: run | sync --once | convert | recover | check-config | status.
+
+Exit status: 0 ok, 1 a space (or the run) failed, 2 usage, 78 configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote
+
+from docmost_syncd import __version__
+from docmost_syncd.config import LimitsSettings, LoadedConfig, effective_config, load_config, require_server
+from docmost_syncd.docmost.archive import SafeArchive
+from docmost_syncd.docmost.models import Space
+from docmost_syncd.errors import ConfigError, LockedError, SyncdError
+from docmost_syncd.log import configure_logging, get_logger
+from docmost_syncd.model import tree_from_archive
+from docmost_syncd.postprocess.naming import safe_name
+from docmost_syncd.publish.lock import OutputLock
+from docmost_syncd.publish.state import StateStore
+from docmost_syncd.publish.swap import STATE_DIR_NAME, SwapManager
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
+EXPORT_SUFFIX = "-space-export.zip"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="docmost-syncd",
+        description="Mirror every space of a Docmost wiki into Docusaurus-ready markdown, "
+        "published with an atomic swap.",
+        epilog="Exit status: 0 ok, 1 a space or the run failed, 2 usage, 78 configuration error. "
+        "--config defaults to $DOCMOST_SYNCD_CONFIG.",
+    )
+    parser.add_argument("--version", action="version", version=f"docmost-syncd {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--config", type=Path, help="TOML config file (default: $DOCMOST_SYNCD_CONFIG)")
+
+    run = commands.add_parser("run", help="the daemon: sync on a schedule until stopped (systemd ExecStart)")
+    with_config(run)
+    sync = commands.add_parser("sync", help="one sync run, then exit")
+    with_config(sync)
+    sync.add_argument("--once", action="store_true", required=True, help="run once and exit (required)")
+    sync.add_argument(
+        "--space",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this space (name, slug or id; glob allowed); repeatable",
+    )
+    convert = commands.add_parser("convert", help="offline: postprocess and publish one export ZIP")
+    convert.add_argument("zip", type=Path, metavar="ZIP", help="a Docmost space export (markdown, ZIP)")
+    convert.add_argument("--output", type=Path, required=True, metavar="DIR", help="output folder")
+    convert.add_argument(
+        "--space",
+        metavar="NAME",
+        help="space name (default: from <space>-space-export.zip, else the file's stem)",
+    )
+    recover = commands.add_parser("recover", help="start-up recovery only: finish or undo interrupted swaps")
+    target = recover.add_mutually_exclusive_group(required=True)
+    target.add_argument("--output", type=Path, metavar="DIR")
+    target.add_argument("--config", type=Path)
+    check = commands.add_parser("check-config", help="validate and print the effective configuration")
+    with_config(check)
+    status = commands.add_parser("status", help="per-space state from the state folder (no daemon needed)")
+    with_config(status)
+    status.add_argument("--output", type=Path, metavar="DIR", help="output folder (instead of --config)")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> LoadedConfig:
+    loaded = load_config(getattr(args, "config", None))
+    configure_logging(loaded.settings.log.format, loaded.settings.log.level)
+    for warning in loaded.warnings:
+        get_logger().warning("config.warning", detail=warning)
+    return loaded
+
+
+def _config_error(error: ConfigError) -> int:
+    print("docmost-syncd: invalid configuration:", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {
+        "run": _cmd_run,
+        "sync": _cmd_sync,
+        "convert": _cmd_convert,
+        "recover": _cmd_recover,
+        "check-config": _cmd_check_config,
+        "status": _cmd_status,
+    }
+    try:
+        return handlers[args.command](args)
+    except ConfigError as exc:
+        return _config_error(exc)
+    except LockedError as exc:
+        print(f"docmost-syncd: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    require_server(loaded.settings, loaded.path)
+    print(json.dumps(effective_config(loaded.settings), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from docmost_syncd.daemon.runner import run_once
+
+    loaded = _load(args)
+    require_server(loaded.settings, loaded.path)
+    return run_once(loaded.settings, only=args.space)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from docmost_syncd.daemon.runner import run_daemon
+
+    loaded = _load(args)
+    require_server(loaded.settings, loaded.path)
+    return run_daemon(loaded.settings, loaded.path)
+
+
+def _space_name_from_zip(path: Path) -> str:
+    name = unquote(path.name)
+    return name[: -len(EXPORT_SUFFIX)] if name.endswith(EXPORT_SUFFIX) else Path(name).stem
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from docmost_syncd.sync import Publisher
+
+    configure_logging("auto", "info")
+    log = get_logger()
+    if not args.zip.is_file():
+        print(f"docmost-syncd: {args.zip}: no such export file", file=sys.stderr)
+        return EXIT_USAGE
+    name = args.space or _space_name_from_zip(args.zip)
+    folder = safe_name(name, "space")
+    space = Space(id=f"convert:{folder}", name=name, slug=folder)
+    args.output.mkdir(parents=True, exist_ok=True)
+    with OutputLock(args.output / STATE_DIR_NAME):
+        publisher = Publisher(args.output, LimitsSettings())
+        publisher.swap.recover()
+        try:
+            with SafeArchive(args.zip, LimitsSettings()) as archive:
+                tree = tree_from_archive(archive)
+            folder = publisher.assign_folders([space])[space.id]
+            outcome = publisher.build_and_publish(space, folder, tree, args.zip, fetch_page=None)
+        except SyncdError as exc:
+            log.error(
+                "space.failed", space=folder, source=str(args.zip), error=str(exc), kept="the published copy"
+            )
+            return EXIT_FAILED
+    log.info(
+        f"space.{outcome.result}",
+        space=folder,
+        pages=outcome.pages,
+        bytes=outcome.bytes_written,
+        path=str(args.output / folder),
+        seconds=round(outcome.seconds, 3),
+    )
+    return EXIT_OK
+
+
+def _cmd_recover(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        configure_logging("auto", "info")
+        output = args.output
+    else:
+        loaded = _load(args)
+        if loaded.settings.output.dir is None:
+            raise ConfigError([f"output.dir: missing (from {loaded.path})"])
+        output = loaded.settings.output.dir
+    if not output.is_dir():
+        print(f"docmost-syncd: {output}: not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    with OutputLock(output / STATE_DIR_NAME):
+        actions = SwapManager(output).recover()
+    get_logger().info("recovery.finished", output=str(output), actions=len(actions))
+    return EXIT_OK
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        output: Path = args.output
+    else:
+        loaded = load_config(args.config)
+        if loaded.settings.output.dir is None:
+            raise ConfigError([f"output.dir: missing (from {loaded.path})"])
+        output = loaded.settings.output.dir
+    try:
+        store = StateStore.load(output / STATE_DIR_NAME)
+    except ValueError as exc:
+        print(f"docmost-syncd: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    rows = [
+        {
+            "space": state.folder,
+            "name": state.name,
+            "space_id": sid,
+            "result": state.last_result,
+            "pages": state.pages,
+            "bytes": state.bytes,
+            "last_success": _iso(state.last_success),
+            "last_published": _iso(state.last_published),
+            "consecutive_failures": state.consecutive_failures,
+            "error": state.last_error,
+        }
+        for sid, state in sorted(store.spaces.items(), key=lambda item: item[1].folder)
+    ]
+    if args.json:
+        print(json.dumps({"output": str(output), "spaces": rows}, indent=2, ensure_ascii=False))
+    elif not rows:
+        print(f"no spaces published in {output} yet")
+    else:
+        for row in rows:
+            error = f"  error: {row['error']}" if row["error"] else ""
+            print(
+                f"{row['space']:<30} {row['result'] or '-':<10} {row['pages']:>6} pages  "
+                f"last success {row['last_success'] or 'never'}{error}"
+            )
+    return EXIT_FAILED if any(row["result"] == "failed" for row in rows) else EXIT_OK
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))

@@ -1,0 +1,1 @@
+"""The long-running side: scheduler loop, signals, health endpoint, systemd notification."""

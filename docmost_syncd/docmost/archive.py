@@ -1,0 +1,154 @@
+"""Reading a Docmost export ZIP without trusting it.
+
+Entry names are untrusted input. Docmost itself writes ``/files/<id>/<name>`` and
+``Parent//files/...`` (leading and doubled slashes), names of up to 258 bytes, and NFC or NFD
+spellings of the same title. Names are normalised here and every hostile shape (``..``, absolute
+or drive paths, control characters, symlinks, bombs) fails the whole archive before anything is
+written. Entries are never extracted by their ZIP name: the builder copies them to paths it chose,
+so the archive cannot write outside the staging folder by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import stat
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import unquote
+
+from docmost_syncd.config import LimitsSettings
+from docmost_syncd.errors import ArchiveError
+
+METADATA_NAME = "docmost-metadata.json"
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_RATIO_FLOOR_BYTES = 1024 * 1024  # small entries may compress absurdly well (a page of spaces)
+
+
+def normalize_entry_name(raw: str) -> str:
+    """``/files//x`` → ``files/x``, NFC; raises ArchiveError for a name that could escape a folder."""
+    if _CONTROL.search(raw):
+        raise ArchiveError(f"entry {raw!r} has a control or NUL character")
+    if _DRIVE.match(raw) or raw.startswith("\\\\"):
+        raise ArchiveError(f"entry {raw!r} is a drive or UNC path")
+    parts = [part for part in raw.split("/") if part]
+    if any(part in ("..", ".") for part in parts):
+        raise ArchiveError(f"entry {raw!r} contains a '..' or '.' path component")
+    return unicodedata.normalize("NFC", "/".join(parts))
+
+
+def decode_metadata_key(key: str) -> str:
+    """Metadata keys are ``encodeURIComponent``-encoded per segment; ZIP names are not."""
+    return unicodedata.normalize("NFC", "/".join(unquote(part) for part in key.split("/") if part))
+
+
+class _LimitedReader:
+    """Reads at most ``limit`` bytes; a longer entry is a lie about its size, or a bomb."""
+
+    def __init__(self, source: IO[bytes], limit: int, name: str) -> None:
+        self._source = source
+        self._left = limit
+        self._name = name
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._source.read(size if size >= 0 else 1024 * 1024)
+        self._left -= len(chunk)
+        if self._left < 0:
+            raise ArchiveError(f"entry {self._name!r} is larger than it declares")
+        return chunk
+
+
+class SafeArchive:
+    """A validated view of one export ZIP: ``files`` maps normalised names to entries."""
+
+    def __init__(self, path: Path, limits: LimitsSettings) -> None:
+        self.path = path
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ArchiveError(f"{path.name} is not a readable ZIP: {exc}") from None
+        try:
+            self.files, self.ambiguous = self._index(limits)
+        except ArchiveError as exc:
+            self._zip.close()
+            raise ArchiveError(f"{path.name}: {exc}") from None
+
+    def _index(self, limits: LimitsSettings) -> tuple[dict[str, zipfile.ZipInfo], set[str]]:
+        infos = self._zip.infolist()
+        if len(infos) > limits.max_entries:
+            raise ArchiveError(f"{len(infos)} entries exceed limits.max_entries ({limits.max_entries})")
+        total = 0
+        files: dict[str, zipfile.ZipInfo] = {}
+        ambiguous: set[str] = set()
+        for info in infos:
+            name = normalize_entry_name(info.filename)
+            mode = info.external_attr >> 16
+            if info.create_system == 3 and stat.S_ISLNK(mode):
+                raise ArchiveError(f"entry {info.filename!r} is a symbolic link")
+            if info.is_dir() or not name:
+                continue
+            total += info.file_size
+            if total > limits.max_uncompressed_bytes:
+                raise ArchiveError(
+                    f"uncompressed size exceeds limits.max_uncompressed_bytes ({limits.max_uncompressed_bytes})"
+                )
+            if info.file_size > _RATIO_FLOOR_BYTES:
+                ratio = info.file_size / max(info.compress_size, 1)
+                if ratio > limits.max_compression_ratio:
+                    raise ArchiveError(
+                        f"entry {info.filename!r} compresses {ratio:.0f}:1, over "
+                        f"limits.max_compression_ratio ({limits.max_compression_ratio:g}); refusing a ZIP bomb"
+                    )
+            if name in files:
+                # Two spellings (NFC/NFD, or a/ vs a//) of one name: neither can be trusted to be a page.
+                ambiguous.add(name)
+            files[name] = info
+        return files, ambiguous
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> SafeArchive:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def names(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def open(self, name: str) -> _LimitedReader:
+        info = self.files[name]
+        return _LimitedReader(self._zip.open(info), info.file_size, name)
+
+    def read_text(self, name: str) -> str:
+        info = self.files[name]
+        if info.file_size > MAX_TEXT_BYTES:
+            raise ArchiveError(f"{self.path.name}: page {name!r} is over {MAX_TEXT_BYTES} bytes")
+        data = self.open(name).read(info.file_size + 1)
+        return data.decode("utf-8", errors="replace")
+
+    def copy_to(self, name: str, destination: Path) -> int:
+        """Stream one entry into a file (never whole in memory); returns the bytes written."""
+        reader = self.open(name)
+        with destination.open("wb") as handle:
+            shutil.copyfileobj(reader, handle, 1024 * 1024)
+            return handle.tell()
+
+    def metadata(self) -> dict[str, Any] | None:
+        """``docmost-metadata.json`` (Docmost ≥ 0.25) or None when the export has none."""
+        if METADATA_NAME not in self.files:
+            return None
+        try:
+            data = json.loads(self.read_text(METADATA_NAME))
+        except ValueError as exc:
+            raise ArchiveError(f"{self.path.name}: {METADATA_NAME} is not valid JSON: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("pages"), dict):
+            raise ArchiveError(f"{self.path.name}: {METADATA_NAME} has no 'pages' object")
+        return data

@@ -1,0 +1,66 @@
+"""Names, paths and sidebar order: every page gets exactly one ASCII path in Docmost's hierarchy.
+
+A page with children is ``<name>/<name>.md`` (Docusaurus takes a doc named like its folder as the
+category's index) next to ``<name>/_category_.json``; a leaf is ``<name>.md``. Names that would make
+Docusaurus pick a second category index (``index``, ``readme``, the folder's own name) are renamed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from docmost_syncd.model import Page, SpaceModel
+from docmost_syncd.postprocess.naming import safe_name, slugify, unique_names
+
+ASSETS_DIR = "_assets"
+_INDEX_NAMES = ("index", "readme")
+
+
+def _sibling_names(pages: list[Page], folder_name: str) -> list[str]:
+    reserved = {*_INDEX_NAMES, folder_name.lower()}
+    wanted = []
+    for page in pages:
+        name = safe_name(page.title, page.slug_id or page.id)
+        wanted.append(f"{name}-page" if name.lower() in reserved else name)
+    return unique_names(wanted, reserved=reserved)
+
+
+def assign_paths(model: SpaceModel) -> None:
+    """Name every page among its siblings (in position order) and derive its published path."""
+    pending: list[tuple[list[Page], str, str]] = [(model.roots, "", model.folder)]
+    while pending:
+        siblings, directory, folder_name = pending.pop()
+        for position, (page, name) in enumerate(
+            zip(siblings, _sibling_names(siblings, folder_name), strict=True), start=1
+        ):
+            page.name = name
+            page.sidebar_position = position
+            if page.children:
+                own_dir = posixpath.join(directory, name)
+                page.path = posixpath.join(own_dir, f"{name}.md")
+                pending.append((page.children, own_dir, name))
+            else:
+                page.path = posixpath.join(directory, f"{name}.md")
+
+
+def assign_attachment_paths(model: SpaceModel) -> None:
+    """Each attachment once per space: ``_assets/<attachment id>/<safe file name>``.
+
+    The ``_`` keeps Docusaurus from treating an attached ``.md`` as a doc; ``.md``/``.mdx``
+    attachments also get ``.txt`` so links to them are asset links, not doc links.
+    """
+    for attachment in model.attachments.values():
+        stem, dot, ext = attachment.file_name.rpartition(".")
+        if not dot:
+            stem, ext = ext, ""
+        name = slugify(stem) or "file"
+        ext = slugify(ext).lower()
+        file_name = f"{name}.{ext}" if ext else name
+        if ext in ("md", "mdx"):
+            file_name += ".txt"
+        attachment.path = posixpath.join(ASSETS_DIR, attachment.id.lower(), file_name)
+
+
+def relative_link(from_page_path: str, target_path: str) -> str:
+    """A relative link from one published file to another, as markdown wants it."""
+    return posixpath.relpath(target_path, posixpath.dirname(from_page_path) or ".")

@@ -1,0 +1,135 @@
+"""Links and attachment references, rewritten to relative paths of the published files.
+
+Docmost writes page links three ways: relative and percent-encoded to the ZIP file
+(``C%2B%2B%20%26%20Java.md``, ``%28 %29`` included), absolute to the server
+(``<url>/s/<space>/p/<slug>-<slugId>``) and bare URLs; attachments as ``files/<id>/<name>``
+(relative, unencoded) or ``/api/files/<id>/<name>``. Every form is resolved by page slugId, ZIP
+entry or attachment id — maps, never searches. What cannot be resolved becomes plain text with a
+warning, so the published site never carries a broken link.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from docmost_syncd.model import ATTACHMENT_PATH, Attachment, Page, SpaceModel
+from docmost_syncd.postprocess.layout import relative_link
+from docmost_syncd.postprocess.markdown import map_prose
+
+_PAGE_URL = re.compile(r"^(?:/s/[^/]+)?/p/(?:[^/]*-)?([A-Za-z0-9]{6,})/?$")
+_LINK = re.compile(
+    r"(?P<bang>!?)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]"
+    r"\((?P<dest><[^<>\n]*>|(?:\\.|[^\s()\\]|\((?:\\.|[^\s()\\])*\))*)"
+    r"(?P<title>\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
+    r"|<(?P<auto>https?://[^\s<>]+)>"
+    r"|(?P<bare>(?<![\w/(\[\"'=])https?://[^\s<>()\[\]\"']+)"
+    r"|\b(?P<attr>src|href)=(?P<q>[\"'])(?P<attr_value>[^\"'<>]*)(?P=q)"
+)
+
+
+@dataclass
+class LinkIndex:
+    """What links can point at within one space."""
+
+    model: SpaceModel
+    server_host: str | None = None
+    by_slug_id: dict[str, Page] = field(default_factory=dict)
+    by_source: dict[str, Page] = field(default_factory=dict)
+    used_assets: set[str] = field(default_factory=set)  # attachment paths some page links to
+
+    @classmethod
+    def build(cls, model: SpaceModel, server_url: str | None) -> LinkIndex:
+        index = cls(model=model, server_host=urlsplit(server_url).netloc if server_url else None)
+        for page in model.walk():
+            if page.slug_id:
+                index.by_slug_id[page.slug_id] = page
+            if page.source:
+                index.by_source[page.source] = page
+        return index
+
+
+@dataclass
+class _Target:
+    path: str | None  # published path relative to the space folder; None = unresolvable
+    what: str  # "page" | "attachment" | "external"
+    title: str | None = None
+
+
+def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
+    dest = raw.strip()
+    if dest.startswith("<") and dest.endswith(">"):
+        dest = dest[1:-1]
+    parts = urlsplit(dest)
+    path = unquote(parts.path)
+    attachment_match = ATTACHMENT_PATH.search(path)
+    if attachment_match and (not parts.netloc or parts.netloc == index.server_host or "/api/files/" in path):
+        attachment: Attachment | None = index.model.attachments.get(attachment_match.group(1))
+        if attachment is None:
+            return _Target(None, "attachment")
+        index.used_assets.add(attachment.path)
+        return _Target(attachment.path, "attachment")
+    page_match = _PAGE_URL.match(parts.path)
+    if page_match and not parts.query:
+        target = index.by_slug_id.get(page_match.group(1))
+        if target is not None:
+            return _Target(target.path, "page", target.display_title)
+        internal = not parts.netloc or parts.netloc == index.server_host or index.server_host is None
+        return _Target(None, "page") if internal else _Target(dest, "external")
+    if not parts.scheme and not parts.netloc and path.lower().endswith((".md", ".html")):
+        entry = unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(page.source_dir, path)))
+        target = index.by_source.get(entry.lstrip("/"))
+        return _Target(target.path if target else None, "page", target.display_title if target else None)
+    return _Target(dest, "external")
+
+
+def _plain(text: str) -> str:
+    return text.strip() or "link"
+
+
+def rewrite_links(body: str, page: Page, index: LinkIndex, warnings: list[str]) -> str:
+    """Rewrite every link and attachment reference in the prose of one page body."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("attr"):
+            target = _resolve(index, page, match.group("attr_value"))
+            if target.what == "external" or target.path is None:
+                if target.path is None:
+                    warnings.append(f"unresolved {target.what} reference {match.group('attr_value')!r}")
+                return match.group(0)
+            new = relative_link(page.path, target.path)
+            return f"{match.group('attr')}={match.group('q')}{new}{match.group('q')}"
+        raw = match.group("dest") or match.group("auto") or match.group("bare") or ""
+        target = _resolve(index, page, raw)
+        anchor = ""
+        if "#" in raw and target.what == "page":
+            anchor = "#" + raw.split("#", 1)[1].rstrip(">")
+        if match.group("auto") or match.group("bare"):
+            if target.what == "external":
+                return f"[{raw}]({raw})" if match.group("auto") else match.group(0)
+            if target.path is None:
+                warnings.append(f"link to a page that no longer exists: {raw}")
+                return _unlinked_url(raw)
+            return f"[{_escape_text(target.title or raw)}]({relative_link(page.path, target.path)}{anchor})"
+        text = match.group("text")
+        if target.what == "external":
+            return match.group(0)
+        if target.path is None:
+            warnings.append(f"unresolved {target.what} link {raw!r} (text {text!r}); kept as plain text")
+            return _plain(text)
+        title = match.group("title") or ""
+        return f"{match.group('bang')}[{text}]({relative_link(page.path, target.path)}{anchor}{title})"
+
+    return map_prose(body, lambda chunk: _LINK.sub(replace, chunk))
+
+
+def _unlinked_url(url: str) -> str:
+    """A dead internal URL as inline code: readable, and no longer a link GFM would autolink."""
+    return f"`{url}`"
+
+
+def _escape_text(text: str) -> str:
+    return re.sub(r"([\\\[\]`*_])", r"\\\1", text)

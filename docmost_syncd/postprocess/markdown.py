@@ -1,0 +1,68 @@
+"""Where the code is: split a markdown body into code (never touched) and prose (rewritable).
+
+Block structure (fenced and indented code) comes from markdown-it-py's CommonMark parser; inline
+code spans (any number of backticks) are found within the remaining text by the CommonMark rule
+that a span closes with a backtick run of exactly the opening length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from markdown_it import MarkdownIt
+
+_PARSER = MarkdownIt("commonmark")
+_BACKTICKS = re.compile(r"`+")
+
+
+def code_blocks(text: str) -> list[tuple[int, int, bool]]:
+    """Line ranges [start, end) of code blocks, with True for fenced and False for indented ones."""
+    ranges = []
+    for token in _PARSER.parse(text):
+        if token.type in ("fence", "code_block") and token.map is not None:
+            ranges.append((token.map[0], token.map[1], token.type == "fence"))
+    return ranges
+
+
+def _split_code_spans(text: str) -> Iterator[tuple[bool, str]]:
+    position = 0
+    scan = 0
+    while True:
+        opening = _BACKTICKS.search(text, scan)
+        if opening is None:
+            break
+        if opening.start() > 0 and text[opening.start() - 1] == "\\":
+            scan = opening.end()
+            continue
+        run = opening.group()
+        closing = re.compile(rf"(?<!`){run}(?!`)").search(text, opening.end())
+        if closing is None:
+            scan = opening.end()
+            continue
+        if opening.start() > position:
+            yield False, text[position : opening.start()]
+        yield True, text[opening.start() : closing.end()]
+        position = scan = closing.end()
+    if position < len(text):
+        yield False, text[position:]
+
+
+def split_code(text: str) -> Iterator[tuple[bool, str]]:
+    """Yield ``(is_code, chunk)``; joining the chunks gives back ``text`` exactly."""
+    lines = text.splitlines(keepends=True)
+    cursor = 0
+    for start, end, _fenced in code_blocks(text):
+        if start < cursor:
+            continue
+        if start > cursor:
+            yield from _split_code_spans("".join(lines[cursor:start]))
+        yield True, "".join(lines[start:end])
+        cursor = end
+    if cursor < len(lines):
+        yield from _split_code_spans("".join(lines[cursor:]))
+
+
+def map_prose(text: str, transform: Callable[[str], str]) -> str:
+    """Apply ``transform`` to every prose chunk, leaving code byte-for-byte as it was."""
+    return "".join(chunk if is_code else transform(chunk) for is_code, chunk in split_code(text))

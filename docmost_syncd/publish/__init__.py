@@ -1,0 +1,1 @@
+"""Publishing: staging, the atomic swap, start-up recovery, the lock and the state file."""

@@ -1,0 +1,104 @@
+"""The state file: what docmost-syncd published, per space id, written atomically.
+
+It records ownership (only folders listed here are ever pruned), the content digest (an
+unchanged build is not swapped), the tree fingerprint (an unchanged tree skips the export) and
+the last result of every space for ``status`` and ``/readyz``. It never holds a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+STATE_NAME = "state.json"
+
+
+@dataclass
+class SpaceState:
+    space_id: str
+    folder: str
+    name: str = ""
+    slug: str = ""
+    digest: str | None = None
+    tree_fingerprint: str | None = None
+    published: bool = False
+    pages: int = 0
+    bytes: int = 0
+    last_attempt: float | None = None
+    last_success: float | None = None
+    last_published: float | None = None
+    last_result: str | None = None  # published | unchanged | skipped | empty | failed
+    last_error: str | None = None
+    consecutive_failures: int = 0
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SpaceState:
+        known = {name for name in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+@dataclass
+class StateStore:
+    state_dir: Path
+    spaces: dict[str, SpaceState] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def path(self) -> Path:
+        return self.state_dir / STATE_NAME
+
+    @classmethod
+    def load(cls, state_dir: Path) -> StateStore:
+        store = cls(state_dir=state_dir)
+        try:
+            data = json.loads(store.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return store
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"state file {store.path} is unreadable: {exc}") from None
+        for space_id, entry in (data.get("spaces") or {}).items():
+            store.spaces[space_id] = SpaceState.from_json(dict(entry, space_id=space_id))
+        return store
+
+    def folders_owned(self) -> dict[str, str]:
+        """folder → space id, for every folder this tool published."""
+        return {state.folder: space_id for space_id, state in self.spaces.items() if state.published}
+
+    def get(self, space_id: str) -> SpaceState | None:
+        return self.spaces.get(space_id)
+
+    def update(self, state: SpaceState) -> None:
+        with self._lock:
+            self.spaces[state.space_id] = state
+            self._save()
+
+    def remove(self, space_id: str) -> None:
+        with self._lock:
+            self.spaces.pop(space_id, None)
+            self._save()
+
+    def _save(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        spaces = {sid: asdict(st) for sid, st in sorted(self.spaces.items())}
+        for entry in spaces.values():
+            entry.pop("space_id", None)
+        data = {"version": 1, "spaces": spaces}
+        temporary = self.path.with_name(f".{STATE_NAME}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+        fsync_dir(self.state_dir)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

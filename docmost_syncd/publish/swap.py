@@ -1,0 +1,298 @@
+"""The swap manager: a space folder is always the previous complete version or the new one.
+
+Layout inside the output folder::
+
+    <output>/<space>/                      the published space (what Docusaurus reads)
+    <output>/.docmost-syncd/<space>_temp/  a build in progress; complete once MARKER is in it
+    <output>/.docmost-syncd/<space>_old/   the retired version, deleted right after a swap
+
+Staging is hidden (Docusaurus skips dot folders) and inside the output folder, so every rename is
+on one filesystem. Publishing is one ``renameat2(RENAME_EXCHANGE)``: there is no instant without
+the folder. Where the filesystem refuses it (NFS, FUSE, old kernels) the two-rename fallback runs,
+with rollback, and its short gap is logged once. Start-up recovery (``recover``) turns whatever a
+crash left into exactly one complete version and an empty staging area.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from docmost_syncd.errors import PublishError
+from docmost_syncd.log import get_logger
+from docmost_syncd.publish.state import fsync_dir
+
+STATE_DIR_NAME = ".docmost-syncd"
+MARKER = ".docmost-syncd-complete"
+TEMP_SUFFIX = "_temp"
+OLD_SUFFIX = "_old"
+LEGACY_FINGERPRINT = "_metadata.json"  # the original Go tool wrote one at the root of every space
+
+AT_FDCWD = -100
+RENAME_NOREPLACE = 1
+RENAME_EXCHANGE = 2
+_UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP})
+
+Checkpoint = Callable[[str], None]
+"""Called at every step of a publish with the step's name; tests use it to inject crashes."""
+
+_libc: Any = None
+
+
+def renameat2(source: Path, target: Path, flags: int) -> None:
+    """Linux renameat2(2) through ctypes; raises OSError(ENOSYS) where libc lacks it."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    function = getattr(_libc, "renameat2", None)
+    if function is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not in this C library", str(source))
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    if function(AT_FDCWD, os.fsencode(source), AT_FDCWD, os.fsencode(target), flags) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(source), None, str(target))
+
+
+def _no_checkpoint(_step: str) -> None:
+    return None
+
+
+class SwapManager:
+    def __init__(
+        self,
+        output_dir: Path,
+        *,
+        fsync_files: bool = False,
+        checkpoint: Checkpoint = _no_checkpoint,
+        exchange_supported: bool | None = None,
+    ) -> None:
+        self.output_dir = output_dir
+        self.state_dir = output_dir / STATE_DIR_NAME
+        self.fsync_files = fsync_files
+        self._checkpoint = checkpoint
+        self._exchange_supported = exchange_supported  # None: find out on first use
+        self._log = get_logger(component="publish")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if os.stat(self.output_dir).st_dev != os.stat(self.state_dir).st_dev:
+            raise PublishError(
+                f"{self.state_dir} is on another filesystem than {self.output_dir}; "
+                "renames between them would not be atomic (is something mounted there?)"
+            )
+
+    # ---- paths ---------------------------------------------------------------------------------
+
+    def live(self, folder: str) -> Path:
+        return self.output_dir / folder
+
+    def temp(self, folder: str) -> Path:
+        return self.state_dir / f"{folder}{TEMP_SUFFIX}"
+
+    def old(self, folder: str) -> Path:
+        return self.state_dir / f"{folder}{OLD_SUFFIX}"
+
+    # ---- building ------------------------------------------------------------------------------
+
+    def begin(self, folder: str) -> Path:
+        """A fresh, empty staging folder for one space build."""
+        temp = self.temp(folder)
+        if temp.exists():
+            shutil.rmtree(temp)
+        temp.mkdir()
+        return temp
+
+    def mark_complete(self, folder: str, info: dict[str, Any]) -> None:
+        """Make the build durable, then write the marker last: only then is it complete."""
+        temp = self.temp(folder)
+        for root, _dirs, files in os.walk(temp, topdown=False):
+            if self.fsync_files:
+                for file in files:
+                    fd = os.open(os.path.join(root, file), os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+            fsync_dir(Path(root))
+        marker = temp / MARKER
+        with marker.open("w", encoding="utf-8") as handle:
+            json.dump(info, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        fsync_dir(temp)
+        self._checkpoint("marked_complete")
+
+    @staticmethod
+    def is_complete(path: Path) -> bool:
+        return (path / MARKER).is_file()
+
+    def discard(self, folder: str) -> None:
+        """A failed build: remove its staging folder; the published space is untouched."""
+        temp = self.temp(folder)
+        if temp.exists():
+            shutil.rmtree(temp, ignore_errors=True)
+
+    # ---- publishing ----------------------------------------------------------------------------
+
+    def publish(self, folder: str) -> str:
+        """Swap the complete staging folder in. Returns ``first``, ``exchange`` or ``fallback``."""
+        temp, live = self.temp(folder), self.live(folder)
+        if not self.is_complete(temp):
+            raise PublishError(f"{temp} is not a complete build (no {MARKER}); not publishing it")
+        if not live.exists():
+            self._promote(temp, live)
+            self._checkpoint("promoted")
+            fsync_dir(self.output_dir)
+            fsync_dir(self.state_dir)
+            return "first"
+        if self._exchange_supported is not False:
+            try:
+                renameat2(temp, live, RENAME_EXCHANGE)
+                self._exchange_supported = True
+            except OSError as exc:
+                if exc.errno not in _UNSUPPORTED:
+                    raise PublishError(f"exchange of {temp} and {live} failed: {exc.strerror}") from None
+                self._exchange_supported = False
+                self._log.warning(
+                    "publish.fallback",
+                    output=str(self.output_dir),
+                    reason=f"renameat2(RENAME_EXCHANGE) refused: {exc.strerror}",
+                    detail="using two renames: readers may briefly see the space folder missing",
+                )
+            else:
+                self._checkpoint("exchanged")
+                fsync_dir(self.output_dir)
+                fsync_dir(self.state_dir)
+                self._retire(temp, folder)
+                return "exchange"
+        self._two_renames(temp, live, folder)
+        return "fallback"
+
+    def _promote(self, temp: Path, live: Path) -> None:
+        try:
+            renameat2(temp, live, RENAME_NOREPLACE)
+        except OSError as exc:
+            if exc.errno not in _UNSUPPORTED:
+                raise PublishError(f"publishing {temp} as {live} failed: {exc.strerror}") from None
+            if live.exists():
+                raise PublishError(f"{live} appeared while publishing; not overwriting it") from None
+            os.rename(temp, live)
+
+    def _two_renames(self, temp: Path, live: Path, folder: str) -> None:
+        old = self.old(folder)
+        if old.exists():
+            shutil.rmtree(old)
+        started = time.perf_counter()
+        os.rename(live, old)
+        self._checkpoint("fallback_live_retired")
+        try:
+            os.rename(temp, live)
+        except OSError as exc:
+            os.rename(old, live)  # roll back: the previous version stays published
+            raise PublishError(
+                f"publishing {temp} as {live} failed and was rolled back: {exc.strerror}"
+            ) from None
+        gap = time.perf_counter() - started
+        self._checkpoint("fallback_promoted")
+        fsync_dir(self.output_dir)
+        fsync_dir(self.state_dir)
+        self._log.debug("publish.fallback_gap", space=folder, gap_seconds=round(gap, 6))
+        self._delete(old)
+
+    def _retire(self, temp_holding_old: Path, folder: str) -> None:
+        old = self.old(folder)
+        if old.exists():
+            shutil.rmtree(old)
+        os.rename(temp_holding_old, old)
+        self._checkpoint("retired")
+        fsync_dir(self.state_dir)
+        self._delete(old)
+
+    def _delete(self, path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+        self._checkpoint("deleted")
+
+    def remove(self, folder: str) -> None:
+        """Unpublish a space (pruning): retire it into staging first so the delete is never seen half-done."""
+        live = self.live(folder)
+        if not live.exists():
+            return
+        old = self.old(folder)
+        if old.exists():
+            shutil.rmtree(old)
+        os.rename(live, old)
+        fsync_dir(self.output_dir)
+        self._delete(old)
+
+    # ---- recovery ------------------------------------------------------------------------------
+
+    def recover(self) -> list[str]:
+        """Turn whatever a crash left into one complete version per space and empty staging.
+
+        | found                                         | action                    |
+        | _temp, and <space> exists                     | delete _temp              |
+        | _temp complete, <space> missing               | promote _temp             |
+        | _temp incomplete, <space> missing             | delete _temp              |
+        | _old, and <space> exists (after the above)    | delete _old               |
+        | _old, <space> missing                         | restore _old              |
+
+        The same rules apply to ``<output>/<space>_temp``/``_old`` left by the original Go tool
+        (recognised by its ``_metadata.json``; its builds never count as complete).
+        """
+        actions: list[str] = []
+        for staging_dir, folder, legacy in self._leftovers():
+            temp = staging_dir / f"{folder}{TEMP_SUFFIX}"
+            old = staging_dir / f"{folder}{OLD_SUFFIX}"
+            live = self.live(folder)
+            if temp.exists():
+                if live.exists():
+                    shutil.rmtree(temp)
+                    actions.append(f"deleted leftover build {temp} ({folder} is published)")
+                elif not legacy and self.is_complete(temp):
+                    self._promote(temp, live)
+                    actions.append(f"promoted complete build {temp} to {live}")
+                else:
+                    shutil.rmtree(temp)
+                    actions.append(f"deleted incomplete build {temp}")
+            if old.exists():
+                if live.exists():
+                    shutil.rmtree(old)
+                    actions.append(f"deleted retired copy {old}")
+                else:
+                    self._promote(old, live)
+                    actions.append(f"restored retired copy {old} to {live}")
+        if actions:
+            fsync_dir(self.output_dir)
+            fsync_dir(self.state_dir)
+        for action in actions:
+            self._log.warning("recovery.action", action=action)
+        return actions
+
+    def _leftovers(self) -> Iterable[tuple[Path, str, bool]]:
+        seen: set[tuple[Path, str]] = set()
+        found: list[tuple[Path, str, bool]] = []
+        candidates = [(self.state_dir, False), (self.output_dir, True)]
+        for directory, legacy in candidates:
+            for entry in sorted(os.listdir(directory)):
+                for suffix in (TEMP_SUFFIX, OLD_SUFFIX):
+                    if not entry.endswith(suffix) or entry == suffix:
+                        continue
+                    path = directory / entry
+                    if not path.is_dir() or path.is_symlink():
+                        continue
+                    if legacy and (self.is_complete(path) or not (path / LEGACY_FINGERPRINT).is_file()):
+                        # A published space of ours (it carries the marker), or a folder that is
+                        # neither ours nor the original tool's: never touched.
+                        continue
+                    folder = entry[: -len(suffix)]
+                    if (directory, folder) not in seen:
+                        seen.add((directory, folder))
+                        found.append((directory, folder, legacy))
+        return found

@@ -1,0 +1,305 @@
+"""One sync run: list spaces, run one job per space on a bounded pool, prune, summarise.
+
+A space job: fetch the live tree → skip when nothing changed → stream the export to staging →
+read it safely → build the model (fetching pages the ZIP lost) → chain → verify → swap → record.
+Any failure before the swap removes the staging folder and leaves the published copy untouched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from docmost_syncd.config import LimitsSettings, Settings
+from docmost_syncd.docmost.archive import SafeArchive
+from docmost_syncd.docmost.client import DocmostClient
+from docmost_syncd.docmost.models import Space, TreePage
+from docmost_syncd.errors import PublishError, SyncdError
+from docmost_syncd.log import get_logger
+from docmost_syncd.model import PageFetcher, build_from_tree
+from docmost_syncd.postprocess.chain import BuildContext, run_chain
+from docmost_syncd.postprocess.naming import safe_name, unique_names
+from docmost_syncd.publish.state import SpaceState, StateStore
+from docmost_syncd.publish.swap import STATE_DIR_NAME, SwapManager
+
+DOWNLOADS_DIR = "downloads"
+
+
+@dataclass
+class SpaceOutcome:
+    space_id: str
+    folder: str
+    name: str
+    result: str  # published | unchanged | empty | failed
+    pages: int = 0
+    bytes_written: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    spaces: list[SpaceOutcome] = field(default_factory=list)
+    error: str | None = None  # the run itself failed (login, space list)
+    pruned: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or any(space.result == "failed" for space in self.spaces)
+
+    @property
+    def changed(self) -> list[SpaceOutcome]:
+        return [space for space in self.spaces if space.result in ("published", "removed")]
+
+
+def tree_fingerprint(tree: list[TreePage]) -> str:
+    """ids, titles, parents and positions of the live tree, for the no-change check."""
+    rows = [[p.id, p.slug_id, p.title, p.icon, p.parent_id, p.position] for p in tree]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
+class Publisher:
+    """Builds spaces into staging and swaps them in; shared by ``sync`` and ``convert``."""
+
+    def __init__(
+        self,
+        output_dir: Path,
+        limits: LimitsSettings,
+        *,
+        server_url: str | None = None,
+        fsync_files: bool = False,
+    ) -> None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        self.output_dir = output_dir
+        self.limits = limits
+        self.server_url = server_url
+        self.swap = SwapManager(output_dir, fsync_files=fsync_files)
+        self.state = StateStore.load(self.swap.state_dir)
+
+    def assign_folders(self, spaces: list[Space]) -> dict[str, str]:
+        """A stable folder per space id: the one in state if any, else a new unique name that
+        collides with no other space and no folder this tool does not own."""
+        owned = self.state.folders_owned()
+        existing = {entry for entry in os.listdir(self.output_dir) if entry != STATE_DIR_NAME}
+        reserved = {name for name in existing if name not in owned}
+        folders: dict[str, str] = {}
+        for space in spaces:
+            known = self.state.get(space.id)
+            if known is not None:
+                folders[space.id] = known.folder
+                reserved.add(known.folder)
+        new = sorted((space for space in spaces if space.id not in folders), key=lambda s: s.id)
+        wanted = [safe_name(space.slug or space.name, space.id) for space in new]
+        for space, folder in zip(new, unique_names(wanted, reserved=reserved), strict=True):
+            folders[space.id] = folder
+        return folders
+
+    def check_disk(self, folder: str, download_bytes: int) -> None:
+        """Refuse to build when the disk cannot hold the download plus a second copy of the space."""
+        known = next((s for s in self.state.spaces.values() if s.folder == folder), None)
+        needed = download_bytes * 2 + (known.bytes if known else 0) + 16 * 1024 * 1024
+        free = shutil.disk_usage(self.output_dir).free
+        if free < needed:
+            raise PublishError(
+                f"only {free // 1024**2} MiB free in {self.output_dir}, need about {needed // 1024**2} MiB "
+                f"to build {folder}; the published copy is kept"
+            )
+
+    def build_and_publish(
+        self,
+        space: Space,
+        folder: str,
+        tree: list[TreePage],
+        archive_path: Path | None,
+        fetch_page: PageFetcher | None,
+        fingerprint: str | None = None,
+    ) -> SpaceOutcome:
+        started = time.monotonic()
+        log = get_logger(space=folder)
+        previous = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder)
+        temp = self.swap.begin(folder)
+        try:
+            archive = SafeArchive(archive_path, self.limits) if archive_path is not None else None
+            try:
+                model = build_from_tree(space.id, space.name, space.slug, folder, tree, archive, fetch_page)
+                result = run_chain(model, BuildContext(archive=archive, server_url=self.server_url), temp)
+            finally:
+                if archive is not None:
+                    archive.close()
+            live_exists = self.swap.live(folder).exists()
+            unchanged = previous.published and previous.digest == result.digest and live_exists
+            if unchanged:
+                self.swap.discard(folder)
+                outcome = "unchanged"
+            else:
+                self.swap.mark_complete(
+                    folder, {"space_id": space.id, "digest": result.digest, "pages": result.pages}
+                )
+                mode = self.swap.publish(folder)
+                outcome = "published"
+                log.debug("space.swapped", mode=mode)
+        except BaseException:
+            self.swap.discard(folder)
+            raise
+        now = time.time()
+        previous.folder = folder
+        previous.name, previous.slug = space.name, space.slug
+        previous.digest = result.digest
+        previous.tree_fingerprint = fingerprint
+        previous.published = True
+        previous.pages, previous.bytes = result.pages, result.bytes_written
+        previous.last_attempt = previous.last_success = now
+        if outcome == "published":
+            previous.last_published = now
+        previous.last_result, previous.last_error = outcome, None
+        previous.consecutive_failures = 0
+        self.state.update(previous)
+        seconds = time.monotonic() - started
+        return SpaceOutcome(
+            space.id, folder, space.name, outcome, result.pages, result.bytes_written, seconds
+        )
+
+    def record_failure(self, space: Space, folder: str, error: str) -> None:
+        state = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder, name=space.name)
+        state.last_attempt = time.time()
+        state.last_result, state.last_error = "failed", error
+        state.consecutive_failures += 1
+        self.state.update(state)
+
+    def unpublish(self, space_id: str) -> str | None:
+        """Remove a space this tool published (pruning or an emptied space); foreign folders never."""
+        state = self.state.get(space_id)
+        if state is None:
+            return None
+        if state.published:
+            self.swap.remove(state.folder)
+        self.state.remove(space_id)
+        return state.folder
+
+
+def _selected(space: Space, include: list[str], exclude: list[str]) -> bool:
+    names = (space.name, space.slug, space.id)
+
+    def matches(patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns for name in names)
+
+    return (not include or matches(include)) and not matches(exclude)
+
+
+def sync_space(client: DocmostClient, publisher: Publisher, space: Space, folder: str) -> SpaceOutcome:
+    """One space, start to finish; raises on failure (the caller records it)."""
+    log = get_logger(space=folder)
+    started = time.monotonic()
+    log.info("space.started", space_id=space.id, name=space.name)
+    tree = client.page_tree(space.id)
+    fingerprint = tree_fingerprint(tree)
+    downloads = publisher.swap.state_dir / DOWNLOADS_DIR
+    downloads.mkdir(exist_ok=True)
+    archive_path = downloads / f"{folder}.zip"
+    try:
+        has_pages = client.export_space(space.id, archive_path)
+        if not has_pages or not tree:
+            removed = publisher.unpublish(space.id)
+            log.info("space.empty", removed_folder=removed)
+            return SpaceOutcome(space.id, folder, space.name, "empty", seconds=time.monotonic() - started)
+        publisher.check_disk(folder, archive_path.stat().st_size)
+        outcome = publisher.build_and_publish(
+            space, folder, tree, archive_path, client.export_page, fingerprint
+        )
+    finally:
+        archive_path.unlink(missing_ok=True)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def run_sync(
+    settings: Settings,
+    client: DocmostClient,
+    publisher: Publisher,
+    *,
+    only: list[str] | None = None,
+    on_space_done: Callable[[SpaceOutcome], None] | None = None,
+) -> RunOutcome:
+    """One run over every selected space; never raises for a single space's failure."""
+    run_id = uuid.uuid4().hex[:12]
+    structlog.contextvars.bind_contextvars(run_id=run_id)
+    log = get_logger()
+    started = time.monotonic()
+    outcome = RunOutcome(run_id=run_id)
+    try:
+        log.info("sync.started", output=str(publisher.output_dir))
+        try:
+            spaces = client.list_spaces()
+        except SyncdError as exc:
+            outcome.error = str(exc)
+            log.error("sync.failed", error=str(exc), kept="every published space")
+            return outcome
+        include = settings.sync.spaces_include + list(only or [])
+        selected = [s for s in spaces if _selected(s, include, settings.sync.spaces_exclude)]
+        not_admin = [s for s in selected if s.role not in (None, "admin")]
+        for space in not_admin:
+            log.warning(
+                "space.not_admin",
+                name=space.name,
+                role=space.role,
+                detail="Docmost lets only space admins export; this space will fail",
+            )
+        folders = publisher.assign_folders(selected)
+        context = structlog.contextvars.get_contextvars()
+
+        def job(space: Space) -> SpaceOutcome:
+            structlog.contextvars.bind_contextvars(**context, space=folders[space.id])
+            try:
+                result = sync_space(client, publisher, space, folders[space.id])
+                get_logger().info(
+                    f"space.{result.result}",
+                    pages=result.pages,
+                    bytes=result.bytes_written,
+                    seconds=round(result.seconds, 3),
+                )
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, SyncdError) else f"{type(exc).__name__}: {exc}"
+                publisher.record_failure(space, folders[space.id], message)
+                get_logger().error("space.failed", error=message, kept="the published copy")
+                result = SpaceOutcome(space.id, folders[space.id], space.name, "failed", error=message)
+            finally:
+                structlog.contextvars.clear_contextvars()
+            if on_space_done is not None:
+                on_space_done(result)
+            return result
+
+        with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
+            outcome.spaces = list(pool.map(job, selected))
+        if settings.sync.prune_removed_spaces and not only:
+            listed = {space.id for space in selected}
+            for space_id in [sid for sid in publisher.state.spaces if sid not in listed]:
+                folder = publisher.unpublish(space_id)
+                if folder:
+                    outcome.pruned.append(folder)
+                    log.info("space.pruned", space=folder, reason="removed upstream or excluded by config")
+        counts = {
+            r: sum(1 for s in outcome.spaces if s.result == r)
+            for r in ("published", "unchanged", "empty", "failed")
+        }
+        log.info(
+            "sync.finished",
+            spaces=len(outcome.spaces),
+            **counts,
+            pruned=len(outcome.pruned),
+            seconds=round(time.monotonic() - started, 3),
+        )
+        return outcome
+    finally:
+        structlog.contextvars.unbind_contextvars("run_id")
