@@ -87,7 +87,8 @@ class SafeArchive:
         files: dict[str, zipfile.ZipInfo] = {}
         ambiguous: set[str] = set()
         for info in infos:
-            name = normalize_entry_name(info.filename)
+            # zipfile cuts names at a NUL; the name as stored is in orig_filename.
+            name = normalize_entry_name(info.orig_filename)
             mode = info.external_attr >> 16
             if info.create_system == 3 and stat.S_ISLNK(mode):
                 raise ArchiveError(f"entry {info.filename!r} is a symbolic link")

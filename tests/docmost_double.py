@@ -1,0 +1,189 @@
+"""A Docmost 0.95.0 double that answers with the recorded fixtures.
+
+``DocmostDouble.answer`` maps one request to one recorded response; the same object serves respx
+(``respx_side_effect``) and a real loopback HTTP server (``serve``), so client tests and daemon
+tests speak to the same recorded server. Nothing here is invented: every body comes from
+tests/fixtures/docmost-0.95.0 (the login token is a placeholder, as in the recordings).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+FIXTURES = Path(__file__).parent / "fixtures" / "docmost-0.95.0"
+API = FIXTURES / "api"
+EXPORTS = FIXTURES / "exports"
+TOKEN = "test-session-token-0123456789"
+SPACES = ("sec-common", "eng", "bulk", "empty")
+
+
+def api_fixture(name: str) -> dict[str, Any]:
+    return json.loads((API / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(
+        status,
+        json.dumps(body, ensure_ascii=False).encode(),
+        {"content-type": "application/json", **(headers or {})},
+    )
+
+
+def _recorded(name: str) -> Reply:
+    exchange = api_fixture(name)["response"]
+    headers = {
+        k: v for k, v in exchange["headers"].items() if k.lower() in ("retry-after-auth", "content-type")
+    }
+    return _json_reply(exchange["status"], exchange["body"], headers)
+
+
+class DocmostDouble:
+    """State: which token is valid, what each space exports, and every request seen."""
+
+    def __init__(self, password: str = "correct-password") -> None:
+        self.password = password
+        self.valid_tokens = {TOKEN}
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.login_replies: list[Reply] = []  # queued special answers for /api/auth/login
+        self.export_overrides: dict[str, Reply] = {}  # space slug -> reply
+        self.export_bytes: dict[str, bytes] = {}  # space slug -> zip bytes
+        self.lock = threading.Lock()
+        self.export_gate: threading.Event | None = None  # when set, exports wait for it
+        self.export_started = threading.Event()
+        self.spaces_pages: list[dict[str, Any]] = [
+            api_fixture(f"spaces-list-limit10-page{n}")["response"]["body"] for n in (1, 2, 3)
+        ]
+        self.trees: dict[str, dict[str, Any]] = {}
+        self.space_slug_by_id: dict[str, str] = {}
+        self.page_slug_id: dict[str, tuple[str, str]] = {}  # page id -> (space slug, slugId)
+        for slug in SPACES:
+            tree = json.loads((API / "trees" / f"{slug}.json").read_text(encoding="utf-8"))
+            self.space_slug_by_id[tree["space"]["id"]] = slug
+            for exchange in tree["exchanges"]:
+                request = exchange["request"]["body"]
+                key = (request.get("pageId") or request["spaceId"], request.get("cursor"))
+                self.trees[json.dumps(key)] = exchange["response"]["body"]
+                for item in exchange["response"]["body"]["data"]["items"]:
+                    self.page_slug_id[item["id"]] = (slug, item["slugId"])
+        for slug in ("sec-common", "eng", "bulk"):
+            self.export_bytes[slug] = (EXPORTS / f"{slug}.with-attachments.zip").read_bytes()
+
+    @property
+    def space_ids(self) -> dict[str, str]:
+        return {slug: space_id for space_id, slug in self.space_slug_by_id.items()}
+
+    def count(self, path: str) -> int:
+        with self.lock:
+            return sum(1 for seen, _ in self.requests if seen == path)
+
+    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        payload = json.loads(body) if body else {}
+        with self.lock:
+            self.requests.append((path, payload))
+        if method != "POST":
+            return _recorded("spaces-list-GET-method")
+        if path == "/api/auth/login":
+            with self.lock:
+                if self.login_replies:
+                    return self.login_replies.pop(0)
+            if payload.get("password") != self.password:
+                return _recorded("auth-login-wrong-password")
+            reply = _recorded("auth-login-success")
+            reply.headers["set-cookie"] = f"authToken={TOKEN}; Path=/; HttpOnly; SameSite=Lax"
+            return reply
+        auth = headers.get("authorization", "")
+        if auth.removeprefix("Bearer ") not in self.valid_tokens:
+            return _recorded("error-401-no-cookie-spaces")
+        if path == "/api/spaces":
+            cursor = payload.get("cursor")
+            index = 0
+            for number, page in enumerate(self.spaces_pages):
+                if number and self.spaces_pages[number - 1]["data"]["meta"]["nextCursor"] == cursor:
+                    index = number
+            return _json_reply(200, self.spaces_pages[index])
+        if path == "/api/pages/sidebar-pages":
+            key = json.dumps((payload.get("pageId") or payload.get("spaceId"), payload.get("cursor")))
+            if key in self.trees:
+                return _json_reply(200, self.trees[key])
+            return _recorded("sidebar-pages-unknown-space")
+        if path == "/api/spaces/export":
+            slug = self.space_slug_by_id.get(payload.get("spaceId", ""))
+            if slug is None:
+                return _recorded("spaces-export-unknown-space-id")
+            self.export_started.set()
+            if self.export_gate is not None:
+                self.export_gate.wait(timeout=60)
+            if slug in self.export_overrides:
+                return self.export_overrides[slug]
+            if slug not in self.export_bytes:
+                return _recorded("spaces-export-empty-space")
+            return Reply(200, self.export_bytes[slug], {"content-type": "application/zip"})
+        if path == "/api/pages/export":
+            found = self.page_slug_id.get(payload.get("pageId", ""))
+            if found is None:
+                return _recorded("pages-export-unknown-page")
+            markdown = EXPORTS / "pages" / f"{found[0]}.{found[1]}.md"
+            return Reply(200, markdown.read_bytes(), {"content-type": "application/octet-stream"})
+        if path == "/api/pages/recent":
+            return _recorded("pages-recent-limit3")
+        return _recorded("error-404-unknown-route")
+
+    # ---- respx ----
+
+    def respx_side_effect(self, request: httpx.Request) -> httpx.Response:
+        reply = self.answer(request.method, request.url.path, dict(request.headers), request.content)
+        return httpx.Response(reply.status, content=reply.body, headers=reply.headers)
+
+    # ---- a real loopback server ----
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                reply = double.answer("POST", self.path, headers, body)
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("content-length", str(len(reply.body)))
+                self.end_headers()
+                self.wfile.write(reply.body)
+
+            def log_message(self, *_args: Any) -> None:
+                return None
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+
+def live_page_count(slug: str) -> int:
+    return int(json.loads((API / "trees" / f"{slug}.json").read_text(encoding="utf-8"))["page_count"])
