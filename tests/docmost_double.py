@@ -113,8 +113,8 @@ class DocmostDouble:
         if path == "/api/spaces":
             cursor = payload.get("cursor")
             index = 0
-            for number, page in enumerate(self.spaces_pages):
-                if number and self.spaces_pages[number - 1]["data"]["meta"]["nextCursor"] == cursor:
+            for number in range(1, len(self.spaces_pages)):
+                if self.spaces_pages[number - 1]["data"]["meta"]["nextCursor"] == cursor:
                     index = number
             return _json_reply(200, self.spaces_pages[index])
         if path == "/api/pages/sidebar-pages":

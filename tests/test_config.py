@@ -153,5 +153,5 @@ def test_secret_never_in_repr_or_errors(tmp_path: Path) -> None:
 
 def test_interval_and_cron_are_exclusive(tmp_path: Path) -> None:
     config = write(tmp_path / "c.toml", '[sync]\ninterval = "30m"\ncron = "*/5 * * * *"\n')
-    with pytest.raises(ConfigError, match="either sync.interval or sync.cron"):
+    with pytest.raises(ConfigError, match=r"either sync\.interval or sync\.cron"):
         load_config(config)
