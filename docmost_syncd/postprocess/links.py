@@ -20,7 +20,7 @@ from docmost_syncd.model import ATTACHMENT_PATH, Attachment, Page, SpaceModel
 from docmost_syncd.postprocess.layout import relative_link
 from docmost_syncd.postprocess.markdown import map_prose
 
-_PAGE_URL = re.compile(r"^(?:/s/[^/]+)?/p/(?:[^/]*-)?([A-Za-z0-9]{6,})/?$")
+_PAGE_URL = re.compile(r"^(?:/s/(?P<space>[^/]+))?/p/(?:[^/]*-)?(?P<slug_id>[A-Za-z0-9]{6,})/?$")
 _LINK = re.compile(
     r"(?P<bang>!?)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]"
     r"\((?P<dest><[^<>\n]*>|(?:\\.|[^\s()\\]|\((?:\\.|[^\s()\\])*\))*)"
@@ -74,10 +74,16 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
         return _Target(attachment.path, "attachment")
     page_match = _PAGE_URL.match(parts.path)
     if page_match and not parts.query:
-        target = index.by_slug_id.get(page_match.group(1))
+        target = index.by_slug_id.get(page_match.group("slug_id"))
         if target is not None:
             return _Target(target.path, "page", target.display_title)
-        internal = not parts.netloc or parts.netloc == index.server_host or index.server_host is None
+        # A dead link into this Docmost: relative, on the configured host, or naming this space
+        # (Docmost writes its APP_URL, which need not be the URL docmost-syncd uses).
+        internal = (
+            not parts.netloc
+            or index.server_host in (None, parts.netloc)
+            or page_match.group("space") == index.model.slug
+        )
         return _Target(None, "page") if internal else _Target(dest, "external")
     if not parts.scheme and not parts.netloc and path.lower().endswith((".md", ".html")):
         entry = unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(page.source_dir, path)))

@@ -80,6 +80,7 @@ class SwapManager:
         self.fsync_files = fsync_files
         self._checkpoint = checkpoint
         self._exchange_supported = exchange_supported  # None: find out on first use
+        self.last_gap_seconds: float | None = None  # how long the last fallback left <space> missing
         self._log = get_logger(component="publish")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if os.stat(self.output_dir).st_dev != os.stat(self.state_dir).st_dev:
@@ -199,7 +200,7 @@ class SwapManager:
             raise PublishError(
                 f"publishing {temp} as {live} failed and was rolled back: {exc.strerror}"
             ) from None
-        gap = time.perf_counter() - started
+        gap = self.last_gap_seconds = time.perf_counter() - started
         self._checkpoint("fallback_promoted")
         fsync_dir(self.output_dir)
         fsync_dir(self.state_dir)

@@ -1,0 +1,272 @@
+"""Whole sync runs against the recorded server: every live page published, in order, links resolving;
+failures anywhere leave the published copy byte-identical."""
+
+from __future__ import annotations
+
+import errno
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from docmost_syncd.config import Settings
+from docmost_syncd.docmost.client import DocmostClient
+from docmost_syncd.errors import BuildError
+from docmost_syncd.postprocess import chain
+from docmost_syncd.sync import Publisher, run_sync
+from tests.conftest import LogCapture
+from tests.docmost_double import DocmostDouble, Reply, live_page_count
+from tests.helpers import relative_links, tree_snapshot, unresolved_links
+
+FOLDERS = {"sec-common": "sec-common", "eng": "eng", "bulk": "bulk"}
+
+
+def sync(settings: Settings, **kwargs: object) -> object:
+    assert settings.output.dir is not None
+    with DocmostClient(settings.docmost, sleep=lambda _s: None) as client:
+        publisher = Publisher(settings.output.dir, settings.limits, server_url=settings.docmost.url)
+        publisher.swap.recover()
+        return run_sync(settings, client, publisher, **kwargs)  # type: ignore[arg-type]
+
+
+def front_matter(path: Path) -> dict[str, object]:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n", 2)[1])  # type: ignore[no-any-return]
+
+
+def published_pages(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*.md") if "_assets" not in p.parts]
+
+
+def test_full_sync_publishes_every_live_page(
+    routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
+    outcome = sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    results = {space.folder: space.result for space in outcome.spaces}  # type: ignore[attr-defined]
+    assert results == {"sec-common": "published", "eng": "published", "bulk": "published", "empty": "empty"}
+    for slug, folder in FOLDERS.items():
+        pages = published_pages(output / folder)
+        assert len(pages) == live_page_count(slug), slug  # sec-common 28 (ZIP 25), eng 32 (ZIP 31), bulk 231
+        ids = [front_matter(p)["docmost_page_id"] for p in pages]
+        assert len(set(ids)) == len(ids)
+    assert not (output / "empty").exists()
+    assert routed.count("/api/pages/export") == 3 + 1  # the pages Docmost's ZIPs lost to name collisions
+    assert "space.pages_recovered" in logs.names()
+    assert [p.name for p in (output / ".docmost-syncd").iterdir() if p.name.endswith(("_temp", "_old"))] == []
+
+
+def check_level(
+    space_root: Path,
+    children: dict[str | None, list[dict[str, object]]],
+    nodes: list[dict[str, object]],
+    parent: str | None,
+    directory: Path,
+) -> None:
+    """Published nodes under ``parent`` are the live children, in byte-wise position order."""
+    expected = sorted(children.get(parent, []), key=lambda i: (str(i["position"]).encode(), i["id"]))
+    assert [n["id"] for n in nodes] == [i["id"] for i in expected]
+    for position, node in enumerate(nodes, start=1):
+        path = space_root / str(node["path"])
+        meta = front_matter(path)
+        assert meta["sidebar_position"] == position
+        assert meta["title"] == (node["title"] if str(node["title"] or "").strip() else "Untitled")
+        if node["children"]:
+            assert path.parent.name == path.stem  # <slug>/<slug>.md, the category index
+            category = json.loads((path.parent / "_category_.json").read_text())
+            assert category == {"label": meta["title"], "position": position}
+            assert path.parent.parent == directory
+            check_level(space_root, children, node["children"], str(node["id"]), path.parent)  # type: ignore[arg-type]
+        else:
+            assert path.parent == directory
+
+
+def test_hierarchy_and_order_match_the_live_tree(routed: DocmostDouble, settings: Settings) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    for slug, folder in FOLDERS.items():
+        tree = json.loads(
+            (Path(__file__).parent / "fixtures/docmost-0.95.0/api/trees" / f"{slug}.json").read_text()
+        )
+        children: dict[str | None, list[dict[str, object]]] = {}
+        for exchange in tree["exchanges"]:
+            for item in exchange["response"]["body"]["data"]["items"]:
+                children.setdefault(item["parentPageId"], []).append(item)
+        metadata = json.loads((output / folder / "_metadata.json").read_text())
+        check_level(output / folder, children, metadata["pages"], None, output / folder)
+
+
+def test_every_link_and_image_resolves(routed: DocmostDouble, settings: Settings) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    links = relative_links(output)
+    assert len(links) > 20
+    assert unresolved_links(output) == []
+    assets = sorted(p.relative_to(output).as_posix() for p in output.rglob("_assets/*/*"))
+    assert "sec-common/_assets/01a2184c-bc35-70f9-81e8-a7b13349c8ee/seukeurinsyas_2024-01-01_1.png" in assets
+    main = next(
+        p for p in (output / "sec-common").rglob("*.md") if front_matter(p)["docmost_slug_id"] == "X1DYm8jquQ"
+    )
+    text = main.read_text()
+    assert "[see C++ page](C-plus-plus-and-Java.md)" in text
+    assert "Link to trashed page: trash" in text  # dead internal link made plain text
+
+
+def test_unchanged_space_is_not_swapped(routed: DocmostDouble, settings: Settings) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    before = {folder: (output / folder).stat().st_ino for folder in FOLDERS}
+    outcome = sync(settings)
+    assert {s.result for s in outcome.spaces if s.folder in FOLDERS} == {"unchanged"}  # type: ignore[attr-defined]
+    assert {folder: (output / folder).stat().st_ino for folder in FOLDERS} == before
+
+
+def test_prune_removes_only_what_this_tool_published(routed: DocmostDouble, settings: Settings) -> None:
+    output = settings.output.dir
+    assert output is not None
+    output.mkdir(parents=True)
+    (output / "intro.md").write_text("# the site's own page")
+    (output / "guides").mkdir()
+    (output / "guides" / "guide.md").write_text("mine")
+    sync(settings)
+    settings.sync.spaces_exclude = ["eng"]
+    outcome = sync(settings)
+    assert outcome.pruned == ["eng"]  # type: ignore[attr-defined]
+    assert not (output / "eng").exists()
+    assert (output / "sec-common").is_dir()
+    assert (output / "intro.md").read_text() == "# the site's own page"
+    assert (output / "guides" / "guide.md").read_text() == "mine"
+
+
+def test_space_folder_never_takes_over_a_foreign_folder(routed: DocmostDouble, settings: Settings) -> None:
+    output = settings.output.dir
+    assert output is not None
+    (output / "eng").mkdir(parents=True)
+    (output / "eng" / "notes.md").write_text("not docmost-syncd's")
+    sync(settings)
+    assert (output / "eng" / "notes.md").read_text() == "not docmost-syncd's"
+    assert len(published_pages(output / "eng-2")) == 32
+
+
+@pytest.fixture
+def published(routed: DocmostDouble, settings: Settings) -> dict[str, dict[str, str]]:
+    sync(settings)
+    assert settings.output.dir is not None
+    return {folder: tree_snapshot(settings.output.dir / folder) for folder in FOLDERS}
+
+
+def assert_untouched(settings: Settings, before: dict[str, dict[str, str]]) -> None:
+    output = settings.output.dir
+    assert output is not None
+    for folder, snapshot in before.items():
+        assert tree_snapshot(output / folder) == snapshot, folder
+    assert [p.name for p in (output / ".docmost-syncd").iterdir() if p.name.endswith(("_temp", "_old"))] == []
+
+
+def change_every_export(double: DocmostDouble) -> None:
+    """Make each export differ (so a swap would happen) by adding a line to one page."""
+    for slug, data in list(double.export_bytes.items()):
+        source = zipfile.ZipFile(__import__("io").BytesIO(data))
+        buffer = __import__("io").BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            changed = False
+            for info in source.infolist():
+                body = source.read(info)
+                if not changed and info.filename.endswith(".md") and not info.is_dir():
+                    body += b"\n\nA new paragraph.\n"
+                    changed = True
+                target.writestr(info, body)
+        double.export_bytes[slug] = buffer.getvalue()
+
+
+def test_exception_in_a_chain_step_keeps_the_published_copy(
+    published: dict[str, dict[str, str]],
+    routed: DocmostDouble,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    change_every_export(routed)
+
+    def broken(body: str, page: object, context: object) -> str:
+        raise ValueError("step blew up")
+
+    monkeypatch.setattr(chain, "BODY_STEPS", [*chain.BODY_STEPS[:2], ("mdx", broken), *chain.BODY_STEPS[3:]])
+    outcome = sync(settings)
+    failed = {s.folder: s.error for s in outcome.spaces if s.result == "failed"}  # type: ignore[attr-defined]
+    assert set(failed) == set(FOLDERS)
+    assert all("postprocess step mdx failed" in str(e) for e in failed.values())
+    assert_untouched(settings, published)
+
+
+def test_disk_full_keeps_the_published_copy(
+    published: dict[str, dict[str, str]],
+    routed: DocmostDouble,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    change_every_export(routed)
+    real_write = Path.write_bytes
+    calls = {"n": 0}
+
+    def enospc(self: Path, data: bytes) -> int:  # type: ignore[override]
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", enospc)
+    outcome = sync(settings)
+    assert {s.result for s in outcome.spaces if s.folder in FOLDERS} == {"failed"}  # type: ignore[attr-defined]
+    assert any("No space left" in str(s.error) for s in outcome.spaces)  # type: ignore[attr-defined]
+    assert_untouched(settings, published)
+
+
+def test_hostile_zip_keeps_the_published_copy(
+    published: dict[str, dict[str, str]], routed: DocmostDouble, settings: Settings, tmp_path: Path
+) -> None:
+    hostile = tmp_path / "hostile.zip"
+    with zipfile.ZipFile(hostile, "w") as archive:
+        archive.writestr("ok.md", "# ok")
+        archive.writestr("../../escape.md", "# gotcha")
+    routed.export_bytes["eng"] = hostile.read_bytes()
+    outcome = sync(settings)
+    eng = next(s for s in outcome.spaces if s.folder == "eng")  # type: ignore[attr-defined]
+    assert eng.result == "failed" and "'..'" in str(eng.error)
+    assert not (tmp_path / "escape.md").exists()
+    assert_untouched(settings, published)
+
+
+def test_export_500_fails_one_space_not_the_others(
+    routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
+    from tests.docmost_double import _recorded
+
+    routed.export_overrides["eng"] = _recorded("spaces-export-non-uuid-space-id")
+    outcome = sync(settings)
+    results = {s.folder: s.result for s in outcome.spaces}  # type: ignore[attr-defined]
+    assert results["eng"] == "failed" and results["sec-common"] == "published"
+    failed = [e for e in logs.events() if e["event"] == "space.failed"]
+    assert len(failed) == 1 and failed[0]["space"] == "eng" and "HTTP 500" in failed[0]["error"]
+    assert failed[0]["kept"] == "the published copy"
+
+
+def test_a_failed_build_raises_build_error_for_unfetchable_pages(tmp_path: Path) -> None:
+    from docmost_syncd.docmost.models import TreePage
+    from docmost_syncd.model import build_from_tree
+
+    tree = [TreePage("id-1", "slug1", "Lost", None, "a0", None, False)]
+    with pytest.raises(BuildError, match="missing from the export"):
+        build_from_tree("s", "S", "s", "s", tree, None, None)
+
+
+def test_empty_reply_from_login_is_a_failed_run(routed: DocmostDouble, settings: Settings) -> None:
+    routed.login_replies.append(Reply(401, b'{"message":"Unauthorized","statusCode":401}', {}))
+    outcome = sync(settings)
+    assert outcome.failed and "401" in str(outcome.error)  # type: ignore[attr-defined]
