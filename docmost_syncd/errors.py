@@ -50,3 +50,7 @@ class PublishError(SyncdError):
 
 class LockedError(SyncdError):
     """Another docmost-syncd process holds the output folder."""
+
+
+class CancelledError(SyncdError):
+    """The daemon is shutting down; the job stopped at a step boundary and published nothing."""

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from docmost_syncd.config import LimitsSettings, Settings
 from docmost_syncd.docmost.archive import SafeArchive
 from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.docmost.models import Space, TreePage
-from docmost_syncd.errors import PublishError, SyncdError
+from docmost_syncd.errors import CancelledError, PublishError, SyncdError
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import PageFetcher, build_from_tree
 from docmost_syncd.postprocess.chain import BuildContext, run_chain
@@ -125,6 +126,7 @@ class Publisher:
         archive_path: Path | None,
         fetch_page: PageFetcher | None,
         fingerprint: str | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> SpaceOutcome:
         started = time.monotonic()
         log = get_logger(space=folder)
@@ -134,7 +136,8 @@ class Publisher:
             archive = SafeArchive(archive_path, self.limits) if archive_path is not None else None
             try:
                 model = build_from_tree(space.id, space.name, space.slug, folder, tree, archive, fetch_page)
-                result = run_chain(model, BuildContext(archive=archive, server_url=self.server_url), temp)
+                context = BuildContext(archive=archive, server_url=self.server_url, should_stop=should_stop)
+                result = run_chain(model, context, temp)
             finally:
                 if archive is not None:
                     archive.close()
@@ -144,6 +147,8 @@ class Publisher:
                 self.swap.discard(folder)
                 outcome = "unchanged"
             else:
+                if should_stop is not None and should_stop():
+                    raise CancelledError(f"{folder} not published: shutting down")
                 self.swap.mark_complete(
                     folder, {"space_id": space.id, "digest": result.digest, "pages": result.pages}
                 )
@@ -198,7 +203,13 @@ def _selected(space: Space, include: list[str], exclude: list[str]) -> bool:
     return (not include or matches(include)) and not matches(exclude)
 
 
-def sync_space(client: DocmostClient, publisher: Publisher, space: Space, folder: str) -> SpaceOutcome:
+def sync_space(
+    client: DocmostClient,
+    publisher: Publisher,
+    space: Space,
+    folder: str,
+    should_stop: Callable[[], bool] | None = None,
+) -> SpaceOutcome:
     """One space, start to finish; raises on failure (the caller records it)."""
     log = get_logger(space=folder)
     started = time.monotonic()
@@ -209,14 +220,14 @@ def sync_space(client: DocmostClient, publisher: Publisher, space: Space, folder
     downloads.mkdir(exist_ok=True)
     archive_path = downloads / f"{folder}.zip"
     try:
-        has_pages = client.export_space(space.id, archive_path)
+        has_pages = client.export_space(space.id, archive_path, should_stop)
         if not has_pages or not tree:
             removed = publisher.unpublish(space.id)
             log.info("space.empty", removed_folder=removed)
             return SpaceOutcome(space.id, folder, space.name, "empty", seconds=time.monotonic() - started)
         publisher.check_disk(folder, archive_path.stat().st_size)
         outcome = publisher.build_and_publish(
-            space, folder, tree, archive_path, client.export_page, fingerprint
+            space, folder, tree, archive_path, client.export_page, fingerprint, should_stop
         )
     finally:
         archive_path.unlink(missing_ok=True)
@@ -231,6 +242,8 @@ def run_sync(
     *,
     only: list[str] | None = None,
     on_space_done: Callable[[SpaceOutcome], None] | None = None,
+    on_listed: Callable[[list[Space]], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> RunOutcome:
     """One run over every selected space; never raises for a single space's failure."""
     run_id = uuid.uuid4().hex[:12]
@@ -257,18 +270,26 @@ def run_sync(
                 detail="Docmost lets only space admins export; this space will fail",
             )
         folders = publisher.assign_folders(selected)
+        if on_listed is not None:
+            on_listed(selected)
         context = structlog.contextvars.get_contextvars()
+        should_stop = cancel.is_set if cancel is not None else None
 
         def job(space: Space) -> SpaceOutcome:
             structlog.contextvars.bind_contextvars(**context, space=folders[space.id])
             try:
-                result = sync_space(client, publisher, space, folders[space.id])
+                if cancel is not None and cancel.is_set():
+                    raise CancelledError("not started: shutting down")
+                result = sync_space(client, publisher, space, folders[space.id], should_stop)
                 get_logger().info(
                     f"space.{result.result}",
                     pages=result.pages,
                     bytes=result.bytes_written,
                     seconds=round(result.seconds, 3),
                 )
+            except CancelledError as exc:
+                get_logger().warning("space.cancelled", reason=str(exc), kept="the published copy")
+                result = SpaceOutcome(space.id, folders[space.id], space.name, "cancelled", error=str(exc))
             except Exception as exc:
                 message = str(exc) if isinstance(exc, SyncdError) else f"{type(exc).__name__}: {exc}"
                 publisher.record_failure(space, folders[space.id], message)
@@ -282,7 +303,7 @@ def run_sync(
 
         with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
             outcome.spaces = list(pool.map(job, selected))
-        if settings.sync.prune_removed_spaces and not only:
+        if settings.sync.prune_removed_spaces and not only and not (cancel is not None and cancel.is_set()):
             listed = {space.id for space in selected}
             for space_id in [sid for sid in publisher.state.spaces if sid not in listed]:
                 folder = publisher.unpublish(space_id)

@@ -21,7 +21,9 @@ NPM = shutil.which("npm")
 
 pytestmark = [
     pytest.mark.docusaurus,
-    pytest.mark.skipif(NODE is None or NPM is None, reason="Node.js and npm are not installed on this machine"),
+    pytest.mark.skipif(
+        NODE is None or NPM is None, reason="Node.js and npm are not installed on this machine"
+    ),
 ]
 
 # Export variants converted offline next to the synced spaces, so one build covers them all.
@@ -44,7 +46,12 @@ def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(SITE / "package.json", target)
     shutil.copy(SITE / "package-lock.json", target)
     result = subprocess.run(
-        [str(NPM), "ci", "--no-audit", "--no-fund"], cwd=target, capture_output=True, text=True, timeout=1200, check=False
+        [str(NPM), "ci", "--no-audit", "--no-fund"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
     if result.returncode != 0:
         pytest.fail(f"npm ci for the test site failed:\n{result.stderr[-3000:]}")
@@ -70,7 +77,12 @@ def build(site: Path, docs: Path, fmt: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DOCMOST_SYNCD_DOCS": str(docs), "DOCMOST_SYNCD_FORMAT": fmt, "NO_COLOR": "1"}
     return subprocess.run(
         [str(NODE), "node_modules/@docusaurus/core/bin/docusaurus.mjs", "build", "--out-dir", f"build-{fmt}"],
-        cwd=site, env=env, capture_output=True, text=True, timeout=1200, check=False,
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
 
 
@@ -115,12 +127,15 @@ def test_every_fixture_space_builds(
     print(f"{fmt}: built {len(pages)} HTML pages from {len(md_files)} published pages")
 
 
-def test_rendered_page_shows_content_not_code(published_docs: Path, node_modules: Path, tmp_path: Path) -> None:
+def test_rendered_page_shows_content_not_code(
+    published_docs: Path, node_modules: Path, tmp_path: Path
+) -> None:
     site = make_site(tmp_path, node_modules)
     result = build(site, published_docs, "mdx")
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     html = next(
-        p.read_text() for p in (site / "build-mdx" / "docs" / "sec-common").rglob("index.html")
+        p.read_text()
+        for p in (site / "build-mdx" / "docs" / "sec-common").rglob("index.html")
         if "Security365-hwangyeong" in str(p.parent.name) and "에러 페이지 개요" in p.read_text()
     )
     assert "{token}" in html  # braces shown literally, as Docmost shows them

@@ -1,14 +1,49 @@
-"""Running syncs: one run (``sync --once``) and the daemon loop (``run``)."""
+"""Running syncs: one run (``sync --once``) and the daemon (``run``).
+
+The daemon is one loop in the main thread. APScheduler (3.11, BackgroundScheduler) fires runs
+on the interval or cron schedule, never overlapping (max_instances=1, coalesce, an explicit
+misfire grace); runs execute in the scheduler's worker thread and spaces in a bounded pool. The
+main loop handles signals, pings the systemd watchdog only while runs make progress, and serves
+/healthz, /readyz and /metrics.
+
+Signals: SIGTERM/SIGINT stop scheduling and let running space jobs stop at their next step
+boundary (nothing half-published; each _temp removed) within ``sync.shutdown_deadline``; a second
+signal exits at once (start-up recovery cleans up next time). SIGHUP reloads the configuration
+file (schedule, spaces, hooks, log level; a changed output folder needs a restart). SIGUSR1
+starts a run now.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from docmost_syncd.config import Settings
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from docmost_syncd.config import Settings, load_config, require_server
+from docmost_syncd.daemon.health import HealthServer
+from docmost_syncd.daemon.metrics import Metrics
+from docmost_syncd.daemon.notify import notify, watchdog_interval
 from docmost_syncd.docmost.client import DocmostClient
-from docmost_syncd.log import get_logger
+from docmost_syncd.docmost.models import Space
+from docmost_syncd.errors import ConfigError, SyncdError
+from docmost_syncd.log import configure_logging, get_logger
 from docmost_syncd.publish.lock import OutputLock
-from docmost_syncd.sync import Publisher, run_sync
+from docmost_syncd.sync import DOWNLOADS_DIR, Publisher, RunOutcome, SpaceOutcome, run_sync
+
+JOB_ID = "sync"
+STALL_SECONDS = 600.0  # a run with no progress for this long counts as hung (/healthz 503)
 
 
 def make_publisher(settings: Settings) -> Publisher:
@@ -21,18 +56,337 @@ def make_publisher(settings: Settings) -> Publisher:
     )
 
 
+def _recover(publisher: Publisher) -> None:
+    publisher.swap.recover()
+    downloads = publisher.swap.state_dir / DOWNLOADS_DIR
+    if downloads.is_dir():
+        for leftover in downloads.iterdir():
+            leftover.unlink(missing_ok=True)
+
+
 def run_once(settings: Settings, only: list[str] | None = None) -> int:
     """Lock the output folder, recover, sync every selected space once. 0 ok, 1 something failed."""
     assert settings.output.dir is not None
     settings.output.dir.mkdir(parents=True, exist_ok=True)
     with OutputLock(settings.state_dir):
         publisher = make_publisher(settings)
-        publisher.swap.recover()
+        _recover(publisher)
         with DocmostClient(settings.docmost) as client:
             outcome = run_sync(settings, client, publisher, only=only)
     return 1 if outcome.failed else 0
 
 
+def make_trigger(settings: Settings) -> BaseTrigger:
+    sync = settings.sync
+    if sync.cron is not None:
+        return CronTrigger.from_crontab(sync.cron, timezone=sync.timezone)
+    interval = sync.effective_interval
+    assert interval is not None
+    return IntervalTrigger(seconds=interval, jitter=int(sync.jitter) or None, timezone=sync.timezone)
+
+
+class Daemon:
+    def __init__(self, settings: Settings, config_path: Path | None) -> None:
+        self.settings = settings
+        self.config_path = config_path
+        self.log = get_logger()
+        self.metrics = Metrics()
+        self.stop_requested = threading.Event()
+        self.cancel = threading.Event()  # tells running jobs to stop at the next step
+        self.run_now = threading.Event()
+        self.reload_requested = threading.Event()
+        self.run_lock = threading.Lock()
+        self.running = False
+        self.last_beat = time.monotonic()
+        self.last_run: RunOutcome | None = None
+        self.last_listed: list[str] = []  # space ids of the last run that listed spaces
+        self.last_success: dict[str, float] = {}  # space id -> when its job last succeeded
+        self.consecutive_failed_runs = 0
+        self.exit_code = 0
+        self.publisher: Publisher | None = None
+        self.client: DocmostClient | None = None
+        self.scheduler: BackgroundScheduler | None = None
+        self.health: HealthServer | None = None
+        self._signals = 0
+
+    # ---- liveness ----------------------------------------------------------------------------
+
+    def beat(self) -> None:
+        self.last_beat = time.monotonic()
+
+    def _observe(self, endpoint: str, status: int | str, retry: bool) -> None:
+        self.beat()
+        self.metrics.observe_request(endpoint, status, retry)
+
+    def healthy(self) -> bool:
+        return not self.running or time.monotonic() - self.last_beat < STALL_SECONDS
+
+    def _max_age(self) -> float:
+        interval = self.settings.sync.effective_interval
+        if interval is not None:
+            return 2 * interval
+        trigger = make_trigger(self.settings)
+        now = datetime.now(UTC)
+        first = trigger.get_next_fire_time(None, now)
+        second = trigger.get_next_fire_time(first, first + timedelta(seconds=1)) if first else None
+        return 2 * (second - first).total_seconds() if first and second else 2 * 86400
+
+    def report(self) -> tuple[bool, bool, dict[str, Any]]:
+        assert self.publisher is not None
+        now = time.time()
+        spaces = {}
+        ready = bool(self.last_listed)
+        for space_id, state in self.publisher.state.spaces.items():
+            spaces[state.folder] = {
+                "space_id": space_id,
+                "name": state.name,
+                "result": state.last_result,
+                "pages": state.pages,
+                "last_success": state.last_success,
+                "consecutive_failures": state.consecutive_failures,
+                "error": state.last_error,
+            }
+        max_age = self._max_age()
+        for space_id in self.last_listed:
+            last = self.last_success.get(space_id)
+            ready = ready and last is not None and now - last < max_age
+        body = {
+            "running": self.running,
+            "seconds_since_progress": round(time.monotonic() - self.last_beat, 3),
+            "last_run": None
+            if self.last_run is None
+            else {"run_id": self.last_run.run_id, "failed": self.last_run.failed},
+            "spaces": spaces,
+        }
+        return self.healthy(), ready, body
+
+    # ---- runs --------------------------------------------------------------------------------
+
+    def _space_done(self, outcome: SpaceOutcome) -> None:
+        self.beat()
+        m = self.metrics
+        m.space_runs.labels(space=outcome.folder, result=outcome.result).inc()
+        m.space_seconds.labels(space=outcome.folder).observe(outcome.seconds)
+        if outcome.result == "failed":
+            m.space_failures.labels(space=outcome.folder).inc()
+            return
+        if outcome.result in ("published", "unchanged", "empty"):
+            self.last_success[outcome.space_id] = time.time()
+            m.last_success.labels(space=outcome.folder).set(time.time())
+            m.pages.labels(space=outcome.folder).set(outcome.pages)
+            m.bytes.labels(space=outcome.folder).set(outcome.bytes_written)
+        if outcome.result == "published":
+            m.pages_published.labels(space=outcome.folder).inc(outcome.pages)
+            m.bytes_published.labels(space=outcome.folder).inc(outcome.bytes_written)
+
+    def _listed(self, spaces: list[Space]) -> None:
+        self.last_listed = [space.id for space in spaces]
+
+    def run_job(self) -> None:
+        """One scheduled run; never raises (APScheduler would only log it)."""
+        if not self.run_lock.acquire(blocking=False) or self.stop_requested.is_set():
+            return
+        self.running = True
+        self.beat()
+        started = time.monotonic()
+        try:
+            assert self.client is not None and self.publisher is not None
+            outcome = run_sync(
+                self.settings,
+                self.client,
+                self.publisher,
+                on_space_done=self._space_done,
+                on_listed=self._listed,
+                cancel=self.cancel,
+            )
+            self.last_run = outcome
+            self.metrics.runs.labels(result="failed" if outcome.failed else "ok").inc()
+            self.metrics.run_seconds.observe(time.monotonic() - started)
+            self.consecutive_failed_runs = self.consecutive_failed_runs + 1 if outcome.failed else 0
+            self._status(outcome)
+            if outcome.changed and not self.cancel.is_set():
+                self._post_sync_hook(outcome)
+            limit = self.settings.sync.max_failures
+            if limit is not None and self.consecutive_failed_runs >= limit:
+                self.log.error("daemon.max_failures", failed_runs=self.consecutive_failed_runs, limit=limit,
+                               action="exiting so systemd restarts the service")  # fmt: skip
+                self.exit_code = 1
+                self.stop_requested.set()
+        except Exception as exc:  # a bug, not a sync failure: keep the daemon alive and visible
+            self.log.exception("sync.crashed", error=f"{type(exc).__name__}: {exc}")
+            self.metrics.runs.labels(result="failed").inc()
+            self.consecutive_failed_runs += 1
+        finally:
+            self.running = False
+            self.beat()
+            self.run_lock.release()
+
+    def _status(self, outcome: RunOutcome) -> None:
+        counts = {
+            r: sum(1 for s in outcome.spaces if s.result == r) for r in ("published", "unchanged", "failed")
+        }
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        text = (
+            f"run failed: {outcome.error}"
+            if outcome.error
+            else f"{counts['published']} published, {counts['unchanged']} unchanged, {counts['failed']} failed"
+        )
+        notify(f"STATUS=last run {when}: {text}")
+
+    def _post_sync_hook(self, outcome: RunOutcome) -> None:
+        command = self.settings.hooks.post_sync
+        if not command:
+            return
+        changed = " ".join(space.folder for space in outcome.changed)
+        env = {**os.environ, "DOCMOST_SYNCD_CHANGED_SPACES": changed, "DOCMOST_SYNCD_RUN_ID": outcome.run_id}
+        env["DOCMOST_SYNCD_OUTPUT"] = str(self.settings.output.dir)
+        started = time.monotonic()
+        try:
+            result = subprocess.run(
+                command, env=env, timeout=self.settings.hooks.post_sync_timeout, check=False,
+                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            self.log.error("hook.timeout", command=command[0], timeout=self.settings.hooks.post_sync_timeout)
+            return
+        except OSError as exc:
+            self.log.error("hook.failed", command=command[0], error=str(exc))
+            return
+        level = self.log.info if result.returncode == 0 else self.log.error
+        level("hook.finished", command=command[0], exit_status=result.returncode, changed=changed,
+              seconds=round(time.monotonic() - started, 3), stderr=result.stderr[-500:] or None)  # fmt: skip
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            self.reload_requested.set()
+            return
+        if signum == signal.SIGUSR1:
+            self.run_now.set()
+            return
+        self._signals += 1
+        if self._signals > 1:
+            notify("STOPPING=1")
+            self.log.warning("daemon.aborted", signal=signal.Signals(signum).name,
+                             detail="second signal: exiting now; start-up recovery cleans up")  # fmt: skip
+            os._exit(0)
+        self.log.info("daemon.stopping", signal=signal.Signals(signum).name,
+                      deadline_seconds=self.settings.sync.shutdown_deadline)  # fmt: skip
+        self.cancel.set()
+        self.stop_requested.set()
+
+    def _reload(self) -> None:
+        self.reload_requested.clear()
+        try:
+            loaded = load_config(self.config_path)
+            require_server(loaded.settings, loaded.path)
+        except ConfigError as exc:
+            self.log.error("config.reload_failed", problems=exc.problems, kept="the running configuration")
+            return
+        new = loaded.settings
+        if new.output.dir != self.settings.output.dir or new.http.bind != self.settings.http.bind:
+            self.log.warning(
+                "config.reload_partial", detail="output.dir and http.bind changes need a restart"
+            )
+            new.output.dir, new.http.bind = self.settings.output.dir, self.settings.http.bind
+        if new.docmost != self.settings.docmost:
+            old_client = self.client
+            self.client = self._make_client(new)
+            if old_client is not None and not self.running:
+                old_client.close()
+        configure_logging(new.log.format, new.log.level)
+        self.settings = new
+        if self.scheduler is not None:
+            self.scheduler.reschedule_job(JOB_ID, trigger=make_trigger(new))
+        self.log.info("config.reloaded", path=str(self.config_path))
+
+    def _make_client(self, settings: Settings) -> DocmostClient:
+        return DocmostClient(settings.docmost, observer=self._observe, on_progress=self.beat)
+
+    def serve(self) -> int:
+        settings = self.settings
+        assert settings.output.dir is not None
+        settings.output.dir.mkdir(parents=True, exist_ok=True)
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1):
+            signal.signal(signum, self._on_signal)
+        lock = OutputLock(settings.state_dir)
+        lock.acquire()
+        try:
+            self.publisher = make_publisher(settings)
+            _recover(self.publisher)
+            self.client = self._make_client(settings)
+            if settings.http.bind:
+                self.health = HealthServer(settings.http.bind, self.report, self.metrics)
+                self.health.start()
+            self.scheduler = BackgroundScheduler(
+                job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": int(settings.sync.misfire_grace)},
+                timezone=settings.sync.timezone,
+            )  # fmt: skip
+            first = datetime.now(UTC) if settings.sync.run_on_start else None
+            self.scheduler.add_job(self.run_job, make_trigger(settings), id=JOB_ID, name="sync",
+                                   **({"next_run_time": first} if first else {}))  # fmt: skip
+            self.scheduler.start()
+            self.log.info("daemon.started", output=str(settings.output.dir),
+                          health=self.health.address if self.health else None,
+                          schedule=settings.sync.cron or f"every {settings.sync.effective_interval:g}s")  # fmt: skip
+            notify("READY=1")
+            notify("STATUS=started; waiting for the first run")
+            self._loop()
+            return self._shutdown()
+        finally:
+            lock.release()
+
+    def _loop(self) -> None:
+        ping = watchdog_interval()
+        tick = min(ping or 1.0, 1.0)
+        while not self.stop_requested.wait(tick):
+            if self.reload_requested.is_set():
+                self._reload()
+            if self.run_now.is_set() and not self.running:  # a request during a run waits for its end
+                self.run_now.clear()
+                assert self.scheduler is not None
+                self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
+            if not self.running:
+                self.beat()  # idle is progress: the loop itself is alive
+            if ping is not None and self.healthy():
+                notify("WATCHDOG=1")
+
+    def _shutdown(self) -> int:
+        notify("STOPPING=1")
+        assert self.scheduler is not None
+        self.scheduler.shutdown(wait=False)
+        # Running space jobs stop at their next step boundary (self.cancel is set); wait for that,
+        # keeping the last second of the deadline to abort a step that did not finish.
+        deadline = self.settings.sync.shutdown_deadline
+        if self.run_lock.acquire(timeout=max(0.0, deadline - 1.0)):
+            self.run_lock.release()
+        elif self.client is not None:
+            # A stalled step (e.g. a download that sends nothing): close the connections so it
+            # fails now and removes its staging folder on the way out.
+            self.log.warning("daemon.deadline", detail="aborting the running step")
+            self.client.close()
+            if self.run_lock.acquire(timeout=min(1.0, deadline)):
+                self.run_lock.release()
+        if self.health is not None:
+            self.health.stop()
+        if self.client is not None:
+            self.client.close()
+        self.log.info("daemon.stopped", exit_status=self.exit_code)
+        return self.exit_code
+
+
 def run_daemon(settings: Settings, config_path: Path | None) -> int:
-    get_logger().error("daemon.unavailable", detail="the scheduler loop is not built yet; use sync --once")
-    return 1
+    daemon = Daemon(settings, config_path)
+    try:
+        code = daemon.serve()
+    except SyncdError as exc:
+        get_logger().error("daemon.failed", error=str(exc))
+        return 1
+    if daemon.running:
+        # A worker is still blocked in a socket read past the deadline. It was cancelled, so it
+        # can publish nothing; exit without waiting for it (start-up recovery removes its files).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

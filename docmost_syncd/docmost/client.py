@@ -21,7 +21,7 @@ import httpx
 from docmost_syncd import __version__
 from docmost_syncd.config import DocmostSettings
 from docmost_syncd.docmost.models import Space, TreePage, sibling_order
-from docmost_syncd.errors import AuthError, DocmostError, DownloadError, RateLimitedError
+from docmost_syncd.errors import AuthError, CancelledError, DocmostError, DownloadError, RateLimitedError
 from docmost_syncd.log import get_logger
 
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -67,12 +67,14 @@ class DocmostClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         observer: RequestObserver | None = None,
+        on_progress: Callable[[], None] | None = None,
     ) -> None:
         if not settings.url:
             raise DocmostError("docmost.url is not set")
         self._settings = settings
         self._sleep = sleep
         self._observer = observer
+        self._on_progress = on_progress  # called as download chunks arrive (the daemon's heartbeat)
         self._token: str | None = None
         self._random = random.Random()  # noqa: S311 - backoff jitter, not cryptography
         verify: Any = str(settings.ca_bundle) if settings.ca_bundle else settings.verify_tls
@@ -267,14 +269,16 @@ class DocmostClient:
         pages = [TreePage.from_api(item) for item in items]
         return sorted(pages, key=lambda p: sibling_order(p.position, p.id))
 
-    def export_space(self, space_id: str, destination: Path) -> bool:
+    def export_space(
+        self, space_id: str, destination: Path, should_stop: Callable[[], bool] | None = None
+    ) -> bool:
         """Stream the space's markdown export (with attachments) into ``destination``.
 
         Returns False for an empty space (Docmost answers 400 "No accessible pages to export").
         The file is checked as a ZIP (central directory and every CRC) before it is trusted.
         """
         body = {"spaceId": space_id, "format": "markdown", "includeAttachments": True}
-        self._stream_to_file("/api/spaces/export", body, destination, empty_ok=True)
+        self._stream_to_file("/api/spaces/export", body, destination, empty_ok=True, should_stop=should_stop)
         if not destination.exists():
             return False
         verify_zip(destination)
@@ -300,7 +304,15 @@ class DocmostClient:
         items = data.get("items") or []
         return [item for item in items if isinstance(item, dict)]
 
-    def _stream_to_file(self, path: str, body: dict[str, Any], destination: Path, *, empty_ok: bool) -> None:
+    def _stream_to_file(
+        self,
+        path: str,
+        body: dict[str, Any],
+        destination: Path,
+        *,
+        empty_ok: bool,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
         cap = self._settings.export_max_bytes
         attempts = self._settings.retries + 1
         relogged = False
@@ -330,6 +342,10 @@ class DocmostClient:
                     written = 0
                     with destination.open("wb") as handle:
                         for chunk in response.iter_bytes(CHUNK_BYTES):
+                            if should_stop is not None and should_stop():
+                                raise CancelledError(f"export via {path} stopped: shutting down")
+                            if self._on_progress is not None:
+                                self._on_progress()
                             written += len(chunk)
                             if written > cap:
                                 raise DownloadError(
@@ -346,7 +362,7 @@ class DocmostClient:
                     ) from None
                 self._log.warning("http.retry", endpoint=path, error=type(exc).__name__, attempt=attempt)
                 self._sleep(self._backoff(attempt))
-            except DownloadError:
+            except (DownloadError, CancelledError):
                 destination.unlink(missing_ok=True)
                 raise
 

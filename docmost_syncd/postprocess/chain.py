@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from docmost_syncd.docmost.archive import SafeArchive
-from docmost_syncd.errors import BuildError
+from docmost_syncd.errors import BuildError, CancelledError
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import Page, SpaceModel
 from docmost_syncd.postprocess.frontmatter import front_matter, strip_title_heading
@@ -37,6 +37,7 @@ class BuildContext:
     server_url: str | None = None
     links: LinkIndex | None = None
     warnings: list[str] = field(default_factory=list)
+    should_stop: Callable[[], bool] | None = None  # checked between pages (daemon shutdown)
 
     def body_of(self, page: Page) -> str:
         if page.body is not None:
@@ -155,10 +156,14 @@ def run_chain(model: SpaceModel, context: BuildContext, staging: Path) -> BuildR
     pages = 0
     attachments_by_path = {attachment.path: attachment for attachment in model.attachments.values()}
     for page in model.walk():
+        if context.should_stop is not None and context.should_stop():
+            raise CancelledError(f"build of {model.folder} stopped: shutting down")
         body = context.body_of(page)
         for name, body_step in BODY_STEPS:
             try:
                 body = body_step(body, page, context)
+            except CancelledError:
+                raise
             except Exception as exc:
                 raise BuildError(
                     f"postprocess step {name} failed on page {page.id} ({page.display_title!r}): "

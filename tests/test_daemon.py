@@ -1,0 +1,317 @@
+"""`docmost-syncd run` as a real process against a loopback Docmost double built from the fixtures:
+schedule, publish, readiness, metrics, hooks, signals, sd_notify and crash recovery."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.docmost_double import DocmostDouble
+
+EVENT_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class DaemonProcess:
+    """A running `docmost-syncd run`, its JSON log lines read by a thread into a queue."""
+
+    def __init__(self, config: Path, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "docmost_syncd", "run", "--config", str(config)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )  # fmt: skip
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                self.lines.put(json.loads(line))
+            except ValueError:
+                self.lines.put({"event": "raw", "line": line})
+
+    def wait_for(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Block until the daemon logs ``event`` (with these fields); fail after EVENT_TIMEOUT."""
+        while True:
+            try:
+                entry = self.lines.get(timeout=EVENT_TIMEOUT)
+            except queue.Empty:
+                pytest.fail(
+                    f"no {event} within {EVENT_TIMEOUT}s; seen: {[e.get('event') for e in self.seen]}"
+                )
+            self.seen.append(entry)
+            if entry.get("event") == event and all(entry.get(k) == v for k, v in fields.items()):
+                return entry
+
+    def signal(self, signum: int) -> None:
+        self.proc.send_signal(signum)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
+
+
+class NotifySocket:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(EVENT_TIMEOUT)
+
+    def wait_for(self, message: str) -> list[str]:
+        received = []
+        while True:
+            data = self.sock.recv(4096).decode()
+            received.append(data)
+            if message in data.split("\n"):
+                return received
+
+
+@pytest.fixture
+def served(double: DocmostDouble) -> Iterator[tuple[DocmostDouble, str]]:
+    with double.serve() as url:
+        yield double, url
+    if double.export_gate is not None:
+        double.export_gate.set()
+
+
+def write_config(tmp_path: Path, url: str, port: int, **sync: Any) -> Path:
+    password = tmp_path / "password"
+    password.write_text(PASSWORD)
+    password.chmod(0o600)
+    hook_out = tmp_path / "hook.txt"
+    hook = [
+        sys.executable,
+        "-c",
+        f"import os; open({str(hook_out)!r}, 'a').write(os.environ['DOCMOST_SYNCD_CHANGED_SPACES'] + '\\n')",
+    ]
+    sync_lines = "".join(f"{key} = {json.dumps(value)}\n" for key, value in sync.items())
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[docmost]\nurl = "{url}"\nemail = "admin@example.com"\npassword_file = "{password}"\n'
+        f'[output]\ndir = "{tmp_path / "docs"}"\n'
+        f'[sync]\ninterval = "1h"\nspaces_include = ["sec-common", "eng", "bulk", "empty"]\n'
+        f'shutdown_deadline = "3s"\n{sync_lines}'
+        f'[http]\nbind = "127.0.0.1:{port}"\n[log]\nformat = "json"\nlevel = "info"\n'
+        f"[hooks]\npost_sync = {json.dumps(hook)}\n"
+    )
+    config.chmod(0o600)
+    return config
+
+
+def daemon_env(tmp_path: Path, notify_path: Path | None = None) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_SYNCD_", "NOTIFY_", "WATCHDOG_"))
+    }
+    if notify_path is not None:
+        env["NOTIFY_SOCKET"] = str(notify_path)
+        env["WATCHDOG_USEC"] = "1000000"
+    return env
+
+
+def touch_export(double: DocmostDouble, slug: str) -> None:
+    """A content change upstream: one page of the space gets a new paragraph."""
+    source = zipfile.ZipFile(io.BytesIO(double.export_bytes[slug]))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        done = False
+        for info in source.infolist():
+            data = source.read(info)
+            if not done and info.filename.endswith(".md") and not info.is_dir():
+                data += b"\n\nEdited upstream.\n"
+                done = True
+            target.writestr(info, data)
+    double.export_bytes[slug] = buffer.getvalue()
+
+
+def leftovers(output: Path) -> list[str]:
+    state = output / ".docmost-syncd"
+    found = [p.name for p in state.iterdir() if p.name.endswith(("_temp", "_old"))]
+    downloads = state / "downloads"
+    if downloads.is_dir():
+        found += [f"downloads/{p.name}" for p in downloads.iterdir()]
+    return found
+
+
+def test_daemon_publishes_reports_and_stops_cleanly(
+    served: tuple[DocmostDouble, str], tmp_path: Path
+) -> None:
+    double, url = served
+    port = free_port()
+    notify_socket = NotifySocket(tmp_path / "notify.sock")
+    daemon = DaemonProcess(write_config(tmp_path, url, port), daemon_env(tmp_path, notify_socket.path))
+    try:
+        first = daemon.wait_for("sync.finished")
+        assert (first["published"], first["empty"], first["failed"]) == (3, 1, 0)
+        hook = daemon.wait_for("hook.finished")
+        assert hook["exit_status"] == 0 and set(hook["changed"].split()) == {"bulk", "eng", "sec-common"}
+        received = notify_socket.wait_for("READY=1")
+        received += notify_socket.wait_for("WATCHDOG=1")
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        assert ready.status_code == 200
+        assert ready.json()["spaces"]["eng"]["pages"] == 32
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        assert health.status_code == 200
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert 'docmost_syncd_runs_total{result="ok"} 1.0' in metrics
+        assert 'docmost_syncd_space_runs_total{result="published",space="bulk"} 1.0' in metrics
+        assert 'docmost_syncd_http_requests_total{endpoint="/api/spaces/export",status="200"} 3.0' in metrics
+        assert set((tmp_path / "hook.txt").read_text().split()) == {"bulk", "eng", "sec-common"}
+
+        # A content change upstream is published by the next run; nothing else is swapped.
+        inode = (tmp_path / "docs" / "sec-common").stat().st_ino
+        touch_export(double, "eng")
+        daemon.signal(signal.SIGUSR1)
+        second = daemon.wait_for("sync.finished")
+        assert (second["published"], second["unchanged"]) == (1, 2)
+        assert (tmp_path / "docs" / "sec-common").stat().st_ino == inode
+        assert "Edited upstream." in "".join(p.read_text() for p in (tmp_path / "docs" / "eng").rglob("*.md"))
+        assert daemon.wait_for("hook.finished")["changed"] == "eng"
+        assert (tmp_path / "hook.txt").read_text().splitlines()[-1] == "eng"
+
+        # An unchanged run publishes nothing and runs no hook.
+        daemon.signal(signal.SIGUSR1)
+        third = daemon.wait_for("sync.finished")
+        assert (third["published"], third["unchanged"]) == (0, 3)
+
+        # SIGTERM while an export is in flight: exit 0 within the deadline, nothing left in staging.
+        double.export_started.clear()
+        double.export_gate = threading.Event()
+        daemon.signal(signal.SIGUSR1)
+        assert double.export_started.wait(EVENT_TIMEOUT)
+        daemon.signal(signal.SIGTERM)
+        assert daemon.proc.wait(timeout=3 + 30) == 0
+        received += notify_socket.wait_for("STOPPING=1")
+        assert "READY=1" in received and "WATCHDOG=1" in "\n".join(received)
+        assert leftovers(tmp_path / "docs") == []
+        assert {p.name for p in (tmp_path / "docs").iterdir()} == {
+            ".docmost-syncd",
+            "sec-common",
+            "eng",
+            "bulk",
+        }
+        assert len((tmp_path / "hook.txt").read_text().splitlines()) == 2  # the unchanged run ran no hook
+    finally:
+        daemon.stop()
+
+
+def test_sigkill_mid_run_then_restart_recovers(served: tuple[DocmostDouble, str], tmp_path: Path) -> None:
+    double, url = served
+    port = free_port()
+    config = write_config(tmp_path, url, port)
+    daemon = DaemonProcess(config, daemon_env(tmp_path))
+    try:
+        daemon.wait_for("sync.finished")
+        before = sorted(p.name for p in (tmp_path / "docs" / "eng").rglob("*.md"))
+        touch_export(double, "eng")
+        double.export_gate = threading.Event()
+        double.export_started.clear()
+        daemon.signal(signal.SIGUSR1)
+        assert double.export_started.wait(EVENT_TIMEOUT)
+        daemon.signal(signal.SIGKILL)
+        assert daemon.proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        daemon.stop()
+    double.export_gate.set()
+    double.export_gate = None
+    restarted = DaemonProcess(config, daemon_env(tmp_path))
+    try:
+        finished = restarted.wait_for("sync.finished")
+        assert finished["failed"] == 0
+        assert leftovers(tmp_path / "docs") == []
+        assert sorted(p.name for p in (tmp_path / "docs" / "eng").rglob("*.md")) == before
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
+    finally:
+        restarted.signal(signal.SIGTERM)
+        assert restarted.proc.wait(timeout=60) == 0
+        restarted.stop()
+
+
+def test_second_daemon_on_the_same_output_is_refused(
+    served: tuple[DocmostDouble, str], tmp_path: Path
+) -> None:
+    _double, url = served
+    config = write_config(tmp_path, url, free_port())
+    first = DaemonProcess(config, daemon_env(tmp_path))
+    try:
+        first.wait_for("daemon.started")
+        second = subprocess.run(
+            [sys.executable, "-m", "docmost_syncd", "run", "--config", str(config)],
+            capture_output=True, text=True, timeout=60, env=daemon_env(tmp_path), check=False,
+        )  # fmt: skip
+        assert second.returncode == 1
+        assert "another docmost-syncd" in second.stderr
+    finally:
+        first.signal(signal.SIGTERM)
+        first.proc.wait(timeout=60)
+        first.stop()
+
+
+def test_readyz_is_503_before_the_first_success(served: tuple[DocmostDouble, str], tmp_path: Path) -> None:
+    _double, url = served
+    port = free_port()
+    daemon = DaemonProcess(write_config(tmp_path, url, port, run_on_start=False), daemon_env(tmp_path))
+    try:
+        daemon.wait_for("daemon.started")
+        response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        assert response.status_code == 503
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
+    finally:
+        daemon.signal(signal.SIGTERM)
+        daemon.proc.wait(timeout=60)
+        daemon.stop()
+
+
+def test_sync_once_exit_codes(served: tuple[DocmostDouble, str], tmp_path: Path) -> None:
+    double, url = served
+    config = write_config(tmp_path, url, free_port())
+    env = daemon_env(tmp_path)
+    ok = subprocess.run([sys.executable, "-m", "docmost_syncd", "sync", "--once", "--config", str(config)],
+                        capture_output=True, text=True, timeout=120, env=env, check=False)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    from tests.docmost_double import _recorded
+
+    double.export_overrides["eng"] = _recorded("spaces-export-non-uuid-space-id")
+    touch_export(double, "bulk")
+    failed = subprocess.run([sys.executable, "-m", "docmost_syncd", "sync", "--once", "--config", str(config)],
+                            capture_output=True, text=True, timeout=120, env=env, check=False)  # fmt: skip
+    assert failed.returncode == 1
+    assert any(
+        json.loads(line).get("event") == "space.failed"
+        for line in failed.stderr.splitlines()
+        if line.startswith("{")
+    )
+    status = subprocess.run([sys.executable, "-m", "docmost_syncd", "status", "--config", str(config), "--json"],
+                            capture_output=True, text=True, timeout=60, env=env, check=False)  # fmt: skip
+    assert status.returncode == 1  # a space's last result is failed
+    rows = {row["space"]: row for row in json.loads(status.stdout)["spaces"]}
+    assert rows["eng"]["result"] == "failed" and "HTTP 500" in rows["eng"]["error"]
+    assert rows["bulk"]["result"] == "published" and rows["bulk"]["pages"] == 231
+    assert PASSWORD not in status.stdout + failed.stderr + ok.stderr
+    usage = subprocess.run([sys.executable, "-m", "docmost_syncd", "sync"], capture_output=True, text=True,
+                           timeout=60, env=env, check=False)  # fmt: skip
+    assert usage.returncode == 2
