@@ -10,8 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import respx
 
-from docmost_syncd.config import Settings
+from docmost_syncd.cli import main
+from docmost_syncd.config import DocmostSettings, Settings
+from tests.conftest import BASE_URL, PASSWORD
 from tests.docmost_double import EXPORTS, DocmostDouble
 from tests.test_sync import sync
 
@@ -88,13 +91,6 @@ def build(site: Path, docs: Path, fmt: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def published_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from docmost_syncd.cli import main
-    from tests.conftest import BASE_URL, PASSWORD
-
-    import respx
-
-    from docmost_syncd.config import DocmostSettings
-
     root = tmp_path_factory.mktemp("docs")
     docs = root / "docs"
     double = DocmostDouble(password=PASSWORD)
