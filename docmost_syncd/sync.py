@@ -127,6 +127,7 @@ class Publisher:
         fetch_page: PageFetcher | None,
         fingerprint: str | None = None,
         should_stop: Callable[[], bool] | None = None,
+        latest_update: str | None = None,
     ) -> SpaceOutcome:
         started = time.monotonic()
         log = get_logger(space=folder)
@@ -163,6 +164,7 @@ class Publisher:
         previous.name, previous.slug = space.name, space.slug
         previous.digest = result.digest
         previous.tree_fingerprint = fingerprint
+        previous.latest_update = latest_update
         previous.published = True
         previous.pages, previous.bytes = result.pages, result.bytes_written
         previous.last_attempt = previous.last_success = now
@@ -175,6 +177,31 @@ class Publisher:
         return SpaceOutcome(
             space.id, folder, space.name, outcome, result.pages, result.bytes_written, seconds
         )
+
+    def unchanged_upstream(
+        self, space: Space, folder: str, fingerprint: str, latest_update: str | None
+    ) -> bool:
+        """True when the live tree and the newest page edit are what was last published, so the
+        export can be skipped. Unsure (no update time from the server) means False."""
+        state = self.state.get(space.id)
+        return (
+            latest_update is not None
+            and state is not None
+            and state.published
+            and state.folder == folder
+            and state.tree_fingerprint == fingerprint
+            and state.latest_update == latest_update
+            and self.swap.is_complete(self.swap.live(folder))
+        )
+
+    def record_unchanged(self, space: Space, folder: str, seconds: float) -> SpaceOutcome:
+        state = self.state.get(space.id)
+        assert state is not None
+        state.name, state.slug = space.name, space.slug
+        state.last_attempt = state.last_success = time.time()
+        state.last_result, state.last_error, state.consecutive_failures = "unchanged", None, 0
+        self.state.update(state)
+        return SpaceOutcome(space.id, folder, space.name, "unchanged", state.pages, state.bytes, seconds)
 
     def record_failure(self, space: Space, folder: str, error: str) -> None:
         state = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder, name=space.name)
@@ -216,6 +243,10 @@ def sync_space(
     log.info("space.started", space_id=space.id, name=space.name)
     tree = client.page_tree(space.id)
     fingerprint = tree_fingerprint(tree)
+    latest_update = client.latest_update(space.id) if tree else None
+    if publisher.unchanged_upstream(space, folder, fingerprint, latest_update):
+        log.info("space.skipped_export", reason="page tree and latest update time unchanged")
+        return publisher.record_unchanged(space, folder, time.monotonic() - started)
     downloads = publisher.swap.state_dir / DOWNLOADS_DIR
     downloads.mkdir(exist_ok=True)
     archive_path = downloads / f"{folder}.zip"
@@ -227,7 +258,7 @@ def sync_space(
             return SpaceOutcome(space.id, folder, space.name, "empty", seconds=time.monotonic() - started)
         publisher.check_disk(folder, archive_path.stat().st_size)
         outcome = publisher.build_and_publish(
-            space, folder, tree, archive_path, client.export_page, fingerprint, should_stop
+            space, folder, tree, archive_path, client.export_page, fingerprint, should_stop, latest_update
         )
     finally:
         archive_path.unlink(missing_ok=True)

@@ -8,14 +8,17 @@ tests/fixtures/docmost-0.95.0 (the login token is a placeholder, as in the recor
 
 from __future__ import annotations
 
+import io
 import json
 import threading
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -141,8 +144,53 @@ class DocmostDouble:
             markdown = EXPORTS / "pages" / f"{found[0]}.{found[1]}.md"
             return Reply(200, markdown.read_bytes(), {"content-type": "application/octet-stream"})
         if path == "/api/pages/recent":
-            return _recorded("pages-recent-limit3")
+            return self._recent(payload.get("spaceId", ""))
         return _recorded("error-404-unknown-route")
+
+    def _recent(self, space_id: str) -> Reply:
+        """The recorded /api/pages/recent shape, its items taken from the space's export metadata
+        (real page ids and updatedAt values), newest first, as Docmost orders them."""
+        recorded = api_fixture("pages-recent-limit3")["response"]["body"]
+        template = recorded["data"]["items"][0]
+        slug = self.space_slug_by_id.get(space_id)
+        items = []
+        if slug in self.export_bytes and b"docmost-metadata.json" in self.export_bytes[slug]:
+            pages = metadata_of(self.export_bytes[slug])["pages"].values()
+            newest = sorted(pages, key=lambda p: (p["updatedAt"], p["pageId"]), reverse=True)[:1]
+            items = [
+                dict(
+                    template,
+                    id=p["pageId"],
+                    slugId=p["slugId"],
+                    spaceId=space_id,
+                    updatedAt=p["updatedAt"],
+                    space={"id": space_id, "slug": slug, "name": slug},
+                )
+                for p in newest
+            ]
+        meta = dict(recorded["data"]["meta"], limit=1, hasNextPage=False, nextCursor=None)
+        return _json_reply(200, {"data": {"items": items, "meta": meta}, "success": True, "status": 200})
+
+    def touch(self, slug: str, text: str = "Edited upstream.") -> None:
+        """An edit in Docmost: one page gets a paragraph and a newer updatedAt in the metadata."""
+        source = zipfile.ZipFile(io.BytesIO(self.export_bytes[slug]))
+        metadata = json.loads(source.read("docmost-metadata.json"))
+        key, entry = next(
+            (k, v) for k, v in sorted(metadata["pages"].items()) if unquote(k) in source.namelist()
+        )
+        entry["updatedAt"] = (
+            "2099-01-01T00:00:00.000Z" if entry["updatedAt"] < "2099" else entry["updatedAt"] + "1"
+        )
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == unquote(key):
+                    data += f"\n\n{text}\n".encode()
+                elif info.filename == "docmost-metadata.json":
+                    data = json.dumps(metadata, ensure_ascii=False).encode()
+                target.writestr(info, data)
+        self.export_bytes[slug] = buffer.getvalue()
 
     # ---- respx ----
 
@@ -187,6 +235,11 @@ class DocmostDouble:
         finally:
             server.shutdown()
             server.server_close()
+
+
+def metadata_of(zip_bytes: bytes) -> dict[str, Any]:
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        return json.loads(archive.read("docmost-metadata.json"))  # type: ignore[no-any-return]
 
 
 def live_page_count(slug: str) -> int:

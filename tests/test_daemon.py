@@ -3,7 +3,6 @@ schedule, publish, readiness, metrics, hooks, signals, sd_notify and crash recov
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import queue
@@ -12,7 +11,6 @@ import socket
 import subprocess
 import sys
 import threading
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -133,21 +131,6 @@ def daemon_env(tmp_path: Path, notify_path: Path | None = None) -> dict[str, str
     return env
 
 
-def touch_export(double: DocmostDouble, slug: str) -> None:
-    """A content change upstream: one page of the space gets a new paragraph."""
-    source = zipfile.ZipFile(io.BytesIO(double.export_bytes[slug]))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        done = False
-        for info in source.infolist():
-            data = source.read(info)
-            if not done and info.filename.endswith(".md") and not info.is_dir():
-                data += b"\n\nEdited upstream.\n"
-                done = True
-            target.writestr(info, data)
-    double.export_bytes[slug] = buffer.getvalue()
-
-
 def leftovers(output: Path) -> list[str]:
     state = output / ".docmost-syncd"
     found = [p.name for p in state.iterdir() if p.name.endswith(("_temp", "_old"))]
@@ -184,7 +167,7 @@ def test_daemon_publishes_reports_and_stops_cleanly(
 
         # A content change upstream is published by the next run; nothing else is swapped.
         inode = (tmp_path / "docs" / "sec-common").stat().st_ino
-        touch_export(double, "eng")
+        double.touch("eng")
         daemon.signal(signal.SIGUSR1)
         second = daemon.wait_for("sync.finished")
         assert (second["published"], second["unchanged"]) == (1, 2)
@@ -227,7 +210,7 @@ def test_sigkill_mid_run_then_restart_recovers(served: tuple[DocmostDouble, str]
     try:
         daemon.wait_for("sync.finished")
         before = sorted(p.name for p in (tmp_path / "docs" / "eng").rglob("*.md"))
-        touch_export(double, "eng")
+        double.touch("eng")
         double.export_gate = threading.Event()
         double.export_started.clear()
         daemon.signal(signal.SIGUSR1)
@@ -296,7 +279,8 @@ def test_sync_once_exit_codes(served: tuple[DocmostDouble, str], tmp_path: Path)
     from tests.docmost_double import _recorded
 
     double.export_overrides["eng"] = _recorded("spaces-export-non-uuid-space-id")
-    touch_export(double, "bulk")
+    double.touch("eng")  # an edit, so eng is exported (and its export fails)
+    double.touch("bulk")
     failed = subprocess.run([sys.executable, "-m", "docmost_syncd", "sync", "--once", "--config", str(config)],
                             capture_output=True, text=True, timeout=120, env=env, check=False)  # fmt: skip
     assert failed.returncode == 1

@@ -17,7 +17,7 @@ from docmost_syncd.errors import BuildError
 from docmost_syncd.postprocess import chain
 from docmost_syncd.sync import Publisher, run_sync
 from tests.conftest import LogCapture
-from tests.docmost_double import DocmostDouble, Reply, live_page_count
+from tests.docmost_double import DocmostDouble, Reply, _recorded, live_page_count
 from tests.helpers import relative_links, tree_snapshot, unresolved_links
 
 FOLDERS = {"sec-common": "sec-common", "eng": "eng", "bulk": "bulk"}
@@ -123,9 +123,39 @@ def test_unchanged_space_is_not_swapped(routed: DocmostDouble, settings: Setting
     output = settings.output.dir
     assert output is not None
     before = {folder: (output / folder).stat().st_ino for folder in FOLDERS}
+    exports = routed.count("/api/spaces/export")
     outcome = sync(settings)
     assert {s.result for s in outcome.spaces if s.folder in FOLDERS} == {"unchanged"}  # type: ignore[attr-defined]
     assert {folder: (output / folder).stat().st_ino for folder in FOLDERS} == before
+    assert routed.count("/api/spaces/export") == exports + 1  # only the empty space (400) is asked again
+
+
+def test_unchanged_content_without_update_times_is_exported_but_not_swapped(
+    routed: DocmostDouble, settings: Settings
+) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    before = {folder: (output / folder).stat().st_ino for folder in FOLDERS}
+    routed._recent = lambda space_id: _recorded("error-404-unknown-route")  # type: ignore[method-assign]
+    exports = routed.count("/api/spaces/export")
+    outcome = sync(settings)
+    assert {s.result for s in outcome.spaces if s.folder in FOLDERS} == {"unchanged"}  # type: ignore[attr-defined]
+    assert routed.count("/api/spaces/export") == exports + 4  # unsure, so exported; equal digest, so no swap
+    assert {folder: (output / folder).stat().st_ino for folder in FOLDERS} == before
+
+
+def test_an_edit_upstream_is_exported_and_published(routed: DocmostDouble, settings: Settings) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    before = {folder: (output / folder).stat().st_ino for folder in FOLDERS}
+    routed.touch("eng")
+    outcome = sync(settings)
+    results = {s.folder: s.result for s in outcome.spaces}  # type: ignore[attr-defined]
+    assert results == {"eng": "published", "sec-common": "unchanged", "bulk": "unchanged", "empty": "empty"}
+    assert (output / "eng").stat().st_ino != before["eng"]
+    assert (output / "bulk").stat().st_ino == before["bulk"]
 
 
 def test_prune_removes_only_what_this_tool_published(routed: DocmostDouble, settings: Settings) -> None:
@@ -171,19 +201,9 @@ def assert_untouched(settings: Settings, before: dict[str, dict[str, str]]) -> N
 
 
 def change_every_export(double: DocmostDouble) -> None:
-    """Make each export differ (so a swap would happen) by adding a line to one page."""
-    for slug, data in list(double.export_bytes.items()):
-        source = zipfile.ZipFile(__import__("io").BytesIO(data))
-        buffer = __import__("io").BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-            changed = False
-            for info in source.infolist():
-                body = source.read(info)
-                if not changed and info.filename.endswith(".md") and not info.is_dir():
-                    body += b"\n\nA new paragraph.\n"
-                    changed = True
-                target.writestr(info, body)
-        double.export_bytes[slug] = buffer.getvalue()
+    """Make every space differ upstream (so a sync would export and swap)."""
+    for slug in FOLDERS:
+        double.touch(slug)
 
 
 def test_exception_in_a_chain_step_keeps_the_published_copy(
@@ -246,8 +266,6 @@ def test_hostile_zip_keeps_the_published_copy(
 def test_export_500_fails_one_space_not_the_others(
     routed: DocmostDouble, settings: Settings, logs: LogCapture
 ) -> None:
-    from tests.docmost_double import _recorded
-
     routed.export_overrides["eng"] = _recorded("spaces-export-non-uuid-space-id")
     outcome = sync(settings)
     results = {s.folder: s.result for s in outcome.spaces}  # type: ignore[attr-defined]

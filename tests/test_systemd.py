@@ -12,7 +12,9 @@ import pytest
 UNIT = Path(__file__).resolve().parent.parent / "systemd" / "docmost-syncd.service"
 ANALYZE = shutil.which("systemd-analyze")
 
-pytestmark = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed (Debian package systemd)")
+pytestmark = pytest.mark.skipif(
+    ANALYZE is None, reason="systemd-analyze is not installed (Debian package systemd)"
+)
 
 
 def installed_unit(tmp_path: Path) -> Path:

@@ -299,10 +299,18 @@ class DocmostClient:
             )
         return response.content.decode("utf-8", errors="replace")
 
-    def recent_pages(self, space_id: str, limit: int = 1) -> list[dict[str, Any]]:
-        data = self.post("/api/pages/recent", {"spaceId": space_id, "limit": limit}) or {}
-        items = data.get("items") or []
-        return [item for item in items if isinstance(item, dict)]
+    def latest_update(self, space_id: str) -> str | None:
+        """The newest ``updatedAt`` of the space's live pages (``/api/pages/recent`` orders by it),
+        or None when the server cannot say (then the caller exports and compares digests)."""
+        try:
+            data = self.post("/api/pages/recent", {"spaceId": space_id, "limit": 1}) or {}
+        except DocmostError as exc:
+            self._log.info("space.recent_unavailable", reason=str(exc))
+            return None
+        for item in data.get("items") or []:
+            if isinstance(item, dict) and item.get("spaceId") == space_id and item.get("updatedAt"):
+                return str(item["updatedAt"])
+        return None
 
     def _stream_to_file(
         self,

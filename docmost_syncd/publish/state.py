@@ -25,6 +25,7 @@ class SpaceState:
     slug: str = ""
     digest: str | None = None
     tree_fingerprint: str | None = None
+    latest_update: str | None = None  # newest page updatedAt seen when the space was last built
     published: bool = False
     pages: int = 0
     bytes: int = 0
