@@ -47,6 +47,7 @@ class SpaceOutcome:
     bytes_written: int = 0
     seconds: float = 0.0
     error: str | None = None
+    build_seconds: float = 0.0  # model + postprocess chain + writing into staging
 
 
 @dataclass
@@ -139,6 +140,7 @@ class Publisher:
                 model = build_from_tree(space.id, space.name, space.slug, folder, tree, archive, fetch_page)
                 context = BuildContext(archive=archive, server_url=self.server_url, should_stop=should_stop)
                 result = run_chain(model, context, temp)
+                build_seconds = time.monotonic() - started
             finally:
                 if archive is not None:
                     archive.close()
@@ -175,7 +177,15 @@ class Publisher:
         self.state.update(previous)
         seconds = time.monotonic() - started
         return SpaceOutcome(
-            space.id, folder, space.name, outcome, result.pages, result.bytes_written, seconds
+            space.id,
+            folder,
+            space.name,
+            outcome,
+            result.pages,
+            result.bytes_written,
+            seconds,
+            None,
+            build_seconds,
         )
 
     def unchanged_upstream(
@@ -317,6 +327,7 @@ def run_sync(
                     pages=result.pages,
                     bytes=result.bytes_written,
                     seconds=round(result.seconds, 3),
+                    build_seconds=round(result.build_seconds, 3),
                 )
             except CancelledError as exc:
                 get_logger().warning("space.cancelled", reason=str(exc), kept="the published copy")

@@ -12,12 +12,16 @@ from collections.abc import Callable, Iterator
 
 from markdown_it import MarkdownIt
 
-_PARSER = MarkdownIt("commonmark")
+# Only the block structure is needed (where code blocks are): inline parsing is switched off.
+_PARSER = MarkdownIt("commonmark").disable("inline")
 _BACKTICKS = re.compile(r"`+")
+_MAYBE_CODE_BLOCK = re.compile(r"```|~~~|^(?: {4}|\t)", re.MULTILINE)
 
 
 def code_blocks(text: str) -> list[tuple[int, int, bool]]:
     """Line ranges [start, end) of code blocks, with True for fenced and False for indented ones."""
+    if not _MAYBE_CODE_BLOCK.search(text):
+        return []  # no fence and no indented line: no code block, no need to parse
     ranges = []
     for token in _PARSER.parse(text):
         if token.type in ("fence", "code_block") and token.map is not None:

@@ -120,6 +120,7 @@ _CALLOUT_KINDS = {
     "caution": "warning",
     "error": "danger",
 }
+_INDENTED_LINE = re.compile(r"^(?: {4}|\t)", re.MULTILINE)
 _BLOCK_MATH = re.compile(r"\$\$\n(?P<body>.*?)\n\$\$", re.DOTALL)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?P<body>[^$\n]+?)\$(?!\$)")
 
@@ -238,6 +239,8 @@ def _callouts(text: str) -> str:
 
 def fence_indented_code(text: str) -> str:
     """MDX has no indented code blocks; fence them so both formats show code."""
+    if not _INDENTED_LINE.search(text):
+        return text
     blocks = [(start, end) for start, end, fenced in code_blocks(text) if not fenced]
     if not blocks:
         return text
@@ -250,8 +253,10 @@ def fence_indented_code(text: str) -> str:
     return "".join(lines)
 
 
+def _prose_to_mdx(chunk: str) -> str:
+    return _escape_prose(_callouts(_fix_math(chunk)))
+
+
 def to_mdx(body: str) -> str:
-    """The whole body transformation: callouts, math, indented code, then prose escaping."""
-    body = fence_indented_code(body)
-    body = map_prose(body, lambda chunk: _callouts(_fix_math(chunk)))
-    return map_prose(body, _escape_prose)
+    """The whole body transformation: indented code fenced, then callouts, math and escaping of prose."""
+    return map_prose(fence_indented_code(body), _prose_to_mdx)
