@@ -3,11 +3,14 @@ with broken links, markdown links and images set to throw."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import respx
@@ -89,6 +92,49 @@ def build(site: Path, docs: Path, fmt: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+PITFALL_PAGES = {
+    "Setup: OIDC login": "Front matter with a colon in the title.",
+    "OIDC ": "A title with a trailing space.",
+    "Placeholders": 'Replace {placeholder} and {a b} and {"key": "value"} here.',
+    "Angles": "Empty <> and closing </> and latency <5ms and <https://example.com> autolink.",
+    "Raw HTML": '<table style="width: 100%"><tr><td style="color: red" colspan="2">cell</td></tr></table>\n\n'
+    'line<br>break and <img src="https://example.com/x.png"> image\n\n<!-- a comment -->',
+    "Rule first": "---\n\nA body that starts with a horizontal rule.",
+}
+
+
+def write_pitfalls_zip(path: Path) -> int:
+    """A space in Docmost's export layout whose pages are the Docusaurus pitfall inputs and every
+    input of the original tool's Wrap* vectors (those whose output broke MDX included)."""
+    vectors = json.loads(
+        (Path(__file__).parent / "fixtures/reference/original-tool-vectors.json").read_text()
+    )
+    inputs = [
+        str(v["input"])
+        for v in vectors
+        if v["step"] in ("wrap_placeholders", "wrap_angle_brackets", "wrap_raw_html")
+    ]
+    pages = dict(PITFALL_PAGES)
+    for start in range(0, len(inputs), 10):
+        pages[f"Vectors {start:03d}"] = "\n\n".join(
+            f"Case {start + i}:\n\n{text}" for i, text in enumerate(inputs[start : start + 10])
+        )
+    metadata: dict[str, object] = {"version": "0.95.0", "pages": {}}
+    with zipfile.ZipFile(path, "w") as archive:
+        for index, (title, body) in enumerate(pages.items()):
+            name = title.replace(":", "").rstrip() + ".md"
+            archive.writestr(name, f"# {title.strip()}\n\n{body}\n")
+            metadata["pages"][quote(name)] = {  # type: ignore[index]
+                "pageId": f"pitfall-{index}",
+                "slugId": f"pit{index:07d}",
+                "icon": None,
+                "position": f"a{index:04d}",
+                "parentPath": None,
+            }
+        archive.writestr("docmost-metadata.json", json.dumps(metadata))
+    return len(pages)
+
+
 @pytest.fixture(scope="module")
 def published_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("docs")
@@ -105,6 +151,10 @@ def published_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert not outcome.failed  # type: ignore[attr-defined]
     for folder, zip_name in OFFLINE.items():
         assert main(["convert", str(EXPORTS / zip_name), "--output", str(docs), "--space", folder]) == 0
+    pitfalls = root / "pitfalls-space-export.zip"
+    count = write_pitfalls_zip(pitfalls)
+    assert main(["convert", str(pitfalls), "--output", str(docs)]) == 0
+    assert len(list((docs / "pitfalls").glob("*.md"))) == count
     return docs
 
 

@@ -36,6 +36,7 @@ class LinkIndex:
     """What links can point at within one space."""
 
     model: SpaceModel
+    server_url: str | None = None
     server_host: str | None = None
     by_slug_id: dict[str, Page] = field(default_factory=dict)
     by_source: dict[str, Page] = field(default_factory=dict)
@@ -43,7 +44,8 @@ class LinkIndex:
 
     @classmethod
     def build(cls, model: SpaceModel, server_url: str | None) -> LinkIndex:
-        index = cls(model=model, server_host=urlsplit(server_url).netloc if server_url else None)
+        host = urlsplit(server_url).netloc if server_url else None
+        index = cls(model=model, server_url=server_url.rstrip("/") if server_url else None, server_host=host)
         for page in model.walk():
             if page.slug_id:
                 index.by_slug_id[page.slug_id] = page
@@ -85,11 +87,17 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
             or page_match.group("space") == index.model.slug
         )
         return _Target(None, "page") if internal else _Target(dest, "external")
-    if not parts.scheme and not parts.netloc and path.lower().endswith((".md", ".html")):
+    if parts.scheme or parts.netloc or dest.startswith("#") or not dest:
+        return _Target(dest, "external")
+    if dest.startswith("/"):
+        # A server path (Docmost writes its own routes relative): send readers to the server.
+        return _Target(index.server_url + dest, "external") if index.server_url else _Target(None, "server path")
+    if path.lower().endswith((".md", ".html")):
         entry = unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(page.source_dir, path)))
         target = index.by_source.get(entry.lstrip("/"))
         return _Target(target.path if target else None, "page", target.display_title if target else None)
-    return _Target(dest, "external")
+    # Any other relative path would make Docusaurus look for a file that was never published.
+    return _Target(None, "file")
 
 
 def _plain(text: str) -> str:
@@ -122,6 +130,8 @@ def rewrite_links(body: str, page: Page, index: LinkIndex, warnings: list[str]) 
             return f"[{_escape_text(target.title or raw)}]({relative_link(page.path, target.path)}{anchor})"
         text = match.group("text")
         if target.what == "external":
+            if target.path != raw.strip("<>").strip():
+                return f"{match.group('bang')}[{text}]({target.path}{match.group('title') or ''})"
             return match.group(0)
         if target.path is None:
             warnings.append(f"unresolved {target.what} link {raw!r} (text {text!r}); kept as plain text")

@@ -212,9 +212,10 @@ def _escape_prose(chunk: str) -> str:
     out: list[str] = []
     position = 0
     for match in _TAG.finditer(chunk):
-        known = match.group("name").lower() in HTML_TAGS
-        dangerous = match.group("name").lower() in DROPPED_WITH_CONTENT
-        if not known and not dangerous:
+        name = match.group("name")
+        # Lower-case names are HTML (Docmost escapes prose '<' as &lt;): known ones become JSX,
+        # unknown or dangerous ones are dropped. `<T>` or `<String>` is text and gets escaped.
+        if name != name.lower() and name.lower() not in HTML_TAGS:
             continue
         out.append(_escape_text(chunk[position : match.start()]))
         out.append(_convert_tag(match))
@@ -251,6 +252,11 @@ def fence_indented_code(text: str) -> str:
         )
         lines[start:end] = ["```\n", body.rstrip("\n") + "\n", "```\n"]
     return "".join(lines)
+
+
+def escape_for_mdx(body: str) -> str:
+    """Only the escaping of prose (braces, stray ``<``, HTML to JSX); idempotent."""
+    return map_prose(body, _escape_prose)
 
 
 def _prose_to_mdx(chunk: str) -> str:
