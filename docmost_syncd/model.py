@@ -21,7 +21,7 @@ ATTACHMENT_PATH = re.compile(r"(?:^|/)files/([0-9a-fA-F-]{36})/([^/]+)$")
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Attachment:
     id: str
     file_name: str
@@ -29,7 +29,7 @@ class Attachment:
     path: str = ""  # published path relative to the space folder, set by the layout step
 
 
-@dataclass
+@dataclass(slots=True)
 class Page:
     id: str
     slug_id: str

@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import stat
 import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 from urllib.parse import unquote
 
 from docmost_syncd.config import LimitsSettings
 from docmost_syncd.errors import ArchiveError
 
 METADATA_NAME = "docmost-metadata.json"
+
+
+class Hasher(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -37,10 +42,13 @@ def normalize_entry_name(raw: str) -> str:
         raise ArchiveError(f"entry {raw!r} has a control or NUL character")
     if _DRIVE.match(raw) or raw.startswith("\\\\"):
         raise ArchiveError(f"entry {raw!r} is a drive or UNC path")
-    parts = [part for part in raw.split("/") if part]
-    if any(part in ("..", ".") for part in parts):
+    parts = raw.split("/")
+    if ".." in parts or "." in parts:
         raise ArchiveError(f"entry {raw!r} contains a '..' or '.' path component")
-    return unicodedata.normalize("NFC", "/".join(parts))
+    if raw.startswith("/") or "//" in raw or raw.endswith("/"):
+        raw = "/".join(part for part in parts if part)
+    # normalize() hands back the same string when it already is NFC: no copy per entry.
+    return unicodedata.normalize("NFC", raw)
 
 
 def decode_metadata_key(key: str) -> str:
@@ -135,12 +143,18 @@ class SafeArchive:
         data = self.open(name).read(info.file_size + 1)
         return data.decode("utf-8", errors="replace")
 
-    def copy_to(self, name: str, destination: Path) -> int:
-        """Stream one entry into a file (never whole in memory); returns the bytes written."""
+    def copy_to(self, name: str, destination: Path, hasher: Hasher | None = None) -> int:
+        """Stream one entry into a file, 1 MiB at a time (never whole in memory), feeding
+        ``hasher`` on the way; returns the bytes written."""
         reader = self.open(name)
+        written = 0
         with destination.open("wb") as handle:
-            shutil.copyfileobj(reader, handle, 1024 * 1024)
-            return handle.tell()
+            while chunk := reader.read(1024 * 1024):
+                handle.write(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)
+                written += len(chunk)
+        return written
 
     def metadata(self) -> dict[str, Any] | None:
         """``docmost-metadata.json`` (Docmost ≥ 0.25) or None when the export has none."""

@@ -24,7 +24,7 @@ class Space:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TreePage:
     """One page of a space's live tree, as the sidebar API lists it."""
 

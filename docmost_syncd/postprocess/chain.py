@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,9 @@ from docmost_syncd.log import get_logger
 from docmost_syncd.model import Page, SpaceModel
 from docmost_syncd.postprocess.frontmatter import front_matter, strip_title_heading
 from docmost_syncd.postprocess.layout import assign_attachment_paths, assign_paths
-from docmost_syncd.postprocess.links import LinkIndex, rewrite_links
-from docmost_syncd.postprocess.mdx import to_mdx
+from docmost_syncd.postprocess.links import LinkIndex, rewrite_links_in_prose
+from docmost_syncd.postprocess.markdown import Body
+from docmost_syncd.postprocess.mdx import fence_indented_code, prose_to_mdx
 
 METADATA_FILE = "_metadata.json"
 CATEGORY_FILE = "_category_.json"
@@ -88,20 +90,26 @@ TREE_STEPS: list[tuple[str, TreeStep]] = [
 # ---- body steps -------------------------------------------------------------------------------
 
 
-def _links_step(body: str, page: Page, context: BuildContext) -> str:
-    assert context.links is not None
+def _links_step(body: Body, page: Page, context: BuildContext) -> None:
+    links = context.links
+    assert links is not None
     warnings: list[str] = []
-    body = rewrite_links(body, page, context.links, warnings)
+    body.map_prose(lambda chunk: rewrite_links_in_prose(chunk, page, links, warnings))
     context.warnings.extend(f"{page.path}: {warning}" for warning in warnings)
-    return body
 
 
-BodyStep = Callable[[str, Page, BuildContext], str]
+# Each step changes one page body in place: text steps replace the whole text, prose steps see
+# only prose segments (the split into code and prose is done once and shared).
+BodyStep = Callable[[Body, Page, BuildContext], None]
 BODY_STEPS: list[tuple[str, BodyStep]] = [
-    ("strip_title_heading", lambda body, _page, _context: strip_title_heading(body)),
+    ("strip_title_heading", lambda body, _page, _context: body.replace(strip_title_heading)),
+    ("fence_indented_code", lambda body, _page, _context: body.replace(fence_indented_code)),
     ("links", _links_step),
-    ("mdx", lambda body, _page, _context: to_mdx(body)),
-    ("front_matter", lambda body, page, _context: front_matter(page) + body.rstrip() + "\n"),
+    ("mdx", lambda body, _page, _context: body.map_prose(prose_to_mdx)),
+    (
+        "front_matter",
+        lambda body, page, _context: body.replace(lambda text: front_matter(page) + text.rstrip() + "\n"),
+    ),
 ]
 
 
@@ -117,10 +125,42 @@ class BuildResult:
     warnings: list[str]
 
 
-def _write_json(path: Path, data: Any) -> int:
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return len(text.encode())
+class StagingWriter:
+    """Writes the built files and keeps what the digest needs (path and sha256 of each file),
+    so the tree is never read back; creates each folder once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bytes_written = 0
+        self._hashes: list[tuple[str, str]] = []
+        self._folders: set[Path] = set()
+
+    def _path(self, relative: str) -> Path:
+        path = self.root / relative
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        return path
+
+    def write(self, relative: str, data: bytes) -> None:
+        self._path(relative).write_bytes(data)
+        self.bytes_written += len(data)
+        self._hashes.append((relative, hashlib.sha256(data).hexdigest()))
+
+    def write_json(self, relative: str, data: Any) -> None:
+        self.write(relative, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+
+    def copy_from(self, archive: SafeArchive, entry: str, relative: str) -> None:
+        hasher = hashlib.sha256()
+        self.bytes_written += archive.copy_to(entry, self._path(relative), hasher)
+        self._hashes.append((relative, hasher.hexdigest()))
+
+    def digest(self) -> str:
+        """A content digest of the built tree, to skip swaps that would change nothing."""
+        total = hashlib.sha256()
+        for relative, file_hash in sorted(self._hashes):
+            total.update(f"{relative}\0{file_hash}\0".encode())
+        return total.hexdigest()
 
 
 def _metadata(model: SpaceModel) -> dict[str, Any]:
@@ -152,16 +192,17 @@ def run_chain(model: SpaceModel, context: BuildContext, staging: Path) -> BuildR
             raise
         except Exception as exc:
             raise BuildError(f"postprocess step {name} failed: {type(exc).__name__}: {exc}") from exc
-    written = 0
+    out = StagingWriter(staging)
+    staging.mkdir(parents=True, exist_ok=True)
     pages = 0
     attachments_by_path = {attachment.path: attachment for attachment in model.attachments.values()}
     for page in model.walk():
         if context.should_stop is not None and context.should_stop():
             raise CancelledError(f"build of {model.folder} stopped: shutting down")
-        body = context.body_of(page)
+        body = Body(context.body_of(page))
         for name, body_step in BODY_STEPS:
             try:
-                body = body_step(body, page, context)
+                body_step(body, page, context)
             except CancelledError:
                 raise
             except Exception as exc:
@@ -169,34 +210,27 @@ def run_chain(model: SpaceModel, context: BuildContext, staging: Path) -> BuildR
                     f"postprocess step {name} failed on page {page.id} ({page.display_title!r}): "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
-        target = staging / page.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = body.encode("utf-8")
-        target.write_bytes(data)
-        written += len(data)
+        out.write(page.path, body.text.encode("utf-8"))
         pages += 1
         if page.children:
             category = {"label": page.display_title, "position": page.sidebar_position}
-            written += _write_json(target.parent / CATEGORY_FILE, category)
-    staging.mkdir(parents=True, exist_ok=True)
-    written += _write_json(staging / CATEGORY_FILE, {"label": model.name})
-    written += _write_json(staging / METADATA_FILE, _metadata(model))
+            out.write_json(posixpath.join(posixpath.dirname(page.path), CATEGORY_FILE), category)
+    out.write_json(CATEGORY_FILE, {"label": model.name})
+    out.write_json(METADATA_FILE, _metadata(model))
     used_assets = sorted(context.links.used_assets) if context.links else []
     for asset_path in used_assets:
         attachment = attachments_by_path[asset_path]
         if context.archive is None:
             raise BuildError(f"attachment {attachment.entry} has no archive to come from")
-        destination = staging / attachment.path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        written += context.archive.copy_to(attachment.entry, destination)
+        out.copy_from(context.archive, attachment.entry, attachment.path)
     for warning in context.warnings:
         log.warning("space.link_unresolved", detail=warning)
     verify_output(model, staging)
     return BuildResult(
         pages=pages,
         attachments=len(used_assets),
-        bytes_written=written,
-        digest=tree_digest(staging),
+        bytes_written=out.bytes_written,
+        digest=out.digest(),
         warnings=list(context.warnings),
     )
 
@@ -215,22 +249,3 @@ def verify_output(model: SpaceModel, staging: Path) -> None:
         missing = sorted(expected - on_disk)[:5]
         extra = sorted(on_disk - expected)[:5]
         raise BuildError(f"built tree does not match the page tree: missing {missing}, unexpected {extra}")
-
-
-def tree_digest(folder: Path) -> str:
-    """A content digest of a built tree (paths and bytes), to skip swaps that change nothing."""
-    digest = hashlib.sha256()
-    entries = []
-    for root, _dirs, files in os.walk(folder):
-        for file in files:
-            full = os.path.join(root, file)
-            entries.append((os.path.relpath(full, folder).replace(os.sep, "/"), full))
-    for rel, full in sorted(entries):
-        if rel.startswith("."):
-            continue
-        digest.update(rel.encode() + b"\0")
-        with open(full, "rb") as handle:
-            for block in iter(lambda: handle.read(1024 * 1024), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    return digest.hexdigest()

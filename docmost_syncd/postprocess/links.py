@@ -91,7 +91,9 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
         return _Target(dest, "external")
     if dest.startswith("/"):
         # A server path (Docmost writes its own routes relative): send readers to the server.
-        return _Target(index.server_url + dest, "external") if index.server_url else _Target(None, "server path")
+        return (
+            _Target(index.server_url + dest, "external") if index.server_url else _Target(None, "server path")
+        )
     if path.lower().endswith((".md", ".html")):
         entry = unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(page.source_dir, path)))
         target = index.by_source.get(entry.lstrip("/"))
@@ -106,6 +108,11 @@ def _plain(text: str) -> str:
 
 def rewrite_links(body: str, page: Page, index: LinkIndex, warnings: list[str]) -> str:
     """Rewrite every link and attachment reference in the prose of one page body."""
+    return map_prose(body, lambda chunk: rewrite_links_in_prose(chunk, page, index, warnings))
+
+
+def rewrite_links_in_prose(chunk: str, page: Page, index: LinkIndex, warnings: list[str]) -> str:
+    """Rewrite the links of one prose segment (code segments never reach this function)."""
 
     def replace(match: re.Match[str]) -> str:
         if match.group("attr"):
@@ -139,7 +146,7 @@ def rewrite_links(body: str, page: Page, index: LinkIndex, warnings: list[str]) 
         title = match.group("title") or ""
         return f"{match.group('bang')}[{text}]({relative_link(page.path, target.path)}{anchor}{title})"
 
-    return map_prose(body, lambda chunk: _LINK.sub(replace, chunk))
+    return _LINK.sub(replace, chunk)
 
 
 def _unlinked_url(url: str) -> str:

@@ -67,6 +67,35 @@ def split_code(text: str) -> Iterator[tuple[bool, str]]:
         yield from _split_code_spans("".join(lines[cursor:]))
 
 
+class Body:
+    """A page body that is split into code and prose once, not once per step: text-level steps
+    replace the text (and the split is redone lazily), prose steps map the prose segments."""
+
+    __slots__ = ("_segments", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text: str | None = text
+        self._segments: list[tuple[bool, str]] | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._segments is not None
+            self._text = "".join(chunk for _code, chunk in self._segments)
+        return self._text
+
+    def replace(self, transform: Callable[[str], str]) -> None:
+        new = transform(self.text)
+        if new != self._text:
+            self._text, self._segments = new, None
+
+    def map_prose(self, transform: Callable[[str], str]) -> None:
+        if self._segments is None:
+            self._segments = list(split_code(self.text))
+        self._segments = [(code, chunk if code else transform(chunk)) for code, chunk in self._segments]
+        self._text = None
+
+
 def map_prose(text: str, transform: Callable[[str], str]) -> str:
     """Apply ``transform`` to every prose chunk, leaving code byte-for-byte as it was."""
     return "".join(chunk if is_code else transform(chunk) for is_code, chunk in split_code(text))

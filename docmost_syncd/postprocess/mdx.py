@@ -259,10 +259,11 @@ def escape_for_mdx(body: str) -> str:
     return map_prose(body, _escape_prose)
 
 
-def _prose_to_mdx(chunk: str) -> str:
+def prose_to_mdx(chunk: str) -> str:
+    """One prose segment: math backslashes, callout types, then escaping."""
     return _escape_prose(_callouts(_fix_math(chunk)))
 
 
 def to_mdx(body: str) -> str:
     """The whole body transformation: indented code fenced, then callouts, math and escaping of prose."""
-    return map_prose(fence_indented_code(body), _prose_to_mdx)
+    return map_prose(fence_indented_code(body), prose_to_mdx)
