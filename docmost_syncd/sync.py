@@ -29,7 +29,8 @@ from docmost_syncd.docmost.models import Space, TreePage
 from docmost_syncd.errors import CancelledError, PublishError, SyncdError
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import PageFetcher, build_from_tree
-from docmost_syncd.postprocess.chain import BuildContext, run_chain
+from docmost_syncd.postprocess.chain import METADATA_FILE, BuildContext, run_chain
+from docmost_syncd.postprocess.links import ForeignLookup, ForeignPage
 from docmost_syncd.postprocess.naming import safe_name, unique_names
 from docmost_syncd.publish.state import SpaceState, StateStore
 from docmost_syncd.publish.swap import STATE_DIR_NAME, SwapManager
@@ -48,6 +49,8 @@ class SpaceOutcome:
     seconds: float = 0.0
     error: str | None = None
     build_seconds: float = 0.0  # model + postprocess chain + writing into staging
+    started_at: float = 0.0  # wall clock, for ordering against other spaces' publications
+    finished_at: float = 0.0
 
 
 @dataclass
@@ -89,6 +92,40 @@ class Publisher:
         self.server_url = server_url
         self.swap = SwapManager(output_dir, fsync_files=fsync_files)
         self.state = StateStore.load(self.swap.state_dir)
+        self._foreign_lock = threading.Lock()
+        self._foreign: dict[str, ForeignPage] | None = None  # slugId → page, over published spaces
+
+    def foreign_lookup(self, space_id: str) -> ForeignLookup:
+        """Finds pages of the other published spaces (from their _metadata.json), for cross-space links."""
+
+        def lookup(slug_id: str) -> ForeignPage | None:
+            with self._foreign_lock:
+                if self._foreign is None:
+                    self._foreign = self._load_foreign()
+                found = self._foreign.get(slug_id)
+            return found if found is not None and found.space_id != space_id else None
+
+        return lookup
+
+    def _load_foreign(self) -> dict[str, ForeignPage]:
+        pages: dict[str, ForeignPage] = {}
+        for folder, owner in self.state.folders_owned().items():
+            try:
+                metadata = json.loads((self.output_dir / folder / METADATA_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            stack = list(metadata.get("pages") or [])
+            while stack:
+                node = stack.pop()
+                if node.get("slugId") and node.get("path"):
+                    title = node.get("title") if str(node.get("title") or "").strip() else "Untitled"
+                    pages[node["slugId"]] = ForeignPage(owner, f"{folder}/{node['path']}", str(title))
+                stack.extend(node.get("children") or [])
+        return pages
+
+    def _forget_foreign(self) -> None:
+        with self._foreign_lock:
+            self._foreign = None
 
     def assign_folders(self, spaces: list[Space]) -> dict[str, str]:
         """A stable folder per space id: the one in state if any, else a new unique name that
@@ -138,7 +175,12 @@ class Publisher:
             archive = SafeArchive(archive_path, self.limits) if archive_path is not None else None
             try:
                 model = build_from_tree(space.id, space.name, space.slug, folder, tree, archive, fetch_page)
-                context = BuildContext(archive=archive, server_url=self.server_url, should_stop=should_stop)
+                context = BuildContext(
+                    archive=archive,
+                    server_url=self.server_url,
+                    foreign=self.foreign_lookup(space.id),
+                    should_stop=should_stop,
+                )
                 result = run_chain(model, context, temp)
                 build_seconds = time.monotonic() - started
             finally:
@@ -156,6 +198,7 @@ class Publisher:
                     folder, {"space_id": space.id, "digest": result.digest, "pages": result.pages}
                 )
                 mode = self.swap.publish(folder)
+                self._forget_foreign()
                 outcome = "published"
                 log.debug("space.swapped", mode=mode)
         except BaseException:
@@ -167,6 +210,7 @@ class Publisher:
         previous.digest = result.digest
         previous.tree_fingerprint = fingerprint
         previous.latest_update = latest_update
+        previous.links_to = result.linked_spaces
         previous.published = True
         previous.pages, previous.bytes = result.pages, result.bytes_written
         previous.last_attempt = previous.last_success = now
@@ -228,6 +272,7 @@ class Publisher:
         if state.published:
             self.swap.remove(state.folder)
         self.state.remove(space_id)
+        self._forget_foreign()
         return state.folder
 
 
@@ -246,23 +291,27 @@ def sync_space(
     space: Space,
     folder: str,
     should_stop: Callable[[], bool] | None = None,
+    force: bool = False,
 ) -> SpaceOutcome:
-    """One space, start to finish; raises on failure (the caller records it)."""
+    """One space, start to finish; raises on failure (the caller records it). ``force`` builds
+    even when nothing changed upstream (a space it links into was republished)."""
     log = get_logger(space=folder)
     started = time.monotonic()
+    started_at = time.time()
     log.info("space.started", space_id=space.id, name=space.name)
     tree = client.page_tree(space.id)
     fingerprint = tree_fingerprint(tree)
     latest_update = client.latest_update(space.id) if tree else None
-    if publisher.unchanged_upstream(space, folder, fingerprint, latest_update):
+    if not force and publisher.unchanged_upstream(space, folder, fingerprint, latest_update):
         log.info("space.skipped_export", reason="page tree and latest update time unchanged")
         return publisher.record_unchanged(space, folder, time.monotonic() - started)
     downloads = publisher.swap.state_dir / DOWNLOADS_DIR
     downloads.mkdir(exist_ok=True)
     archive_path = downloads / f"{folder}.zip"
     try:
-        has_pages = client.export_space(space.id, archive_path, should_stop)
-        if not has_pages or not tree:
+        # No live page: nothing to export (Docmost would answer 400 "No accessible pages").
+        has_pages = bool(tree) and client.export_space(space.id, archive_path, should_stop)
+        if not has_pages:
             removed = publisher.unpublish(space.id)
             log.info("space.empty", removed_folder=removed)
             return SpaceOutcome(space.id, folder, space.name, "empty", seconds=time.monotonic() - started)
@@ -273,6 +322,7 @@ def sync_space(
     finally:
         archive_path.unlink(missing_ok=True)
     outcome.seconds = time.monotonic() - started
+    outcome.started_at, outcome.finished_at = started_at, time.time()
     return outcome
 
 
@@ -316,12 +366,12 @@ def run_sync(
         context = structlog.contextvars.get_contextvars()
         should_stop = cancel.is_set if cancel is not None else None
 
-        def job(space: Space) -> SpaceOutcome:
+        def job(space: Space, force: bool = False) -> SpaceOutcome:
             structlog.contextvars.bind_contextvars(**context, space=folders[space.id])
             try:
                 if cancel is not None and cancel.is_set():
                     raise CancelledError("not started: shutting down")
-                result = sync_space(client, publisher, space, folders[space.id], should_stop)
+                result = sync_space(client, publisher, space, folders[space.id], should_stop, force)
                 get_logger().info(
                     f"space.{result.result}",
                     pages=result.pages,
@@ -352,6 +402,39 @@ def run_sync(
                 if folder:
                     outcome.pruned.append(folder)
                     log.info("space.pruned", space=folder, reason="removed upstream or excluded by config")
+        # Cross-space links: a space whose pages link into a space that changed in this run is
+        # rebuilt once more, so no link points at a path that moved or vanished.
+        # Only spaces built before the change they link to finished need it.
+        slugs = {s.id: s.slug for s in selected}
+        changed_at: dict[str, float] = {}
+        for done in outcome.spaces:
+            if done.result in ("published", "empty"):
+                changed_at[done.space_id] = changed_at[f"slug:{slugs[done.space_id]}"] = done.finished_at
+        for folder in outcome.pruned:
+            changed_at[f"slug:{folder}"] = time.time()
+        if changed_at and not (cancel is not None and cancel.is_set()):
+            # Failed or cancelled spaces are not retried here; the next run takes them.
+            started_at = {
+                s.space_id: s.started_at for s in outcome.spaces if s.result in ("published", "unchanged")
+            }
+            again = []
+            for space in selected:
+                if space.id not in started_at:
+                    continue
+                state = publisher.state.get(space.id)
+                targets = set(state.links_to) - {space.id, f"slug:{space.slug}"} if state else set()
+                if any(changed_at.get(t, 0.0) > started_at.get(space.id, 0.0) for t in targets):
+                    again.append(space)
+            if again:
+                log.info("sync.relinking", spaces=[folders[s.id] for s in again])
+                with ThreadPoolExecutor(
+                    max_workers=settings.sync.concurrency, thread_name_prefix="space"
+                ) as pool:
+                    redone = {r.space_id: r for r in pool.map(lambda s: job(s, True), again)}
+                outcome.spaces = [
+                    redone[s.space_id] if s.space_id in redone and s.result != "published" else s
+                    for s in outcome.spaces
+                ]
         counts = {
             r: sum(1 for s in outcome.spaces if s.result == r)
             for r in ("published", "unchanged", "empty", "failed")

@@ -182,6 +182,7 @@ def test_daemon_publishes_reports_and_stops_cleanly(
         assert (third["published"], third["unchanged"]) == (0, 3)
 
         # SIGTERM while an export is in flight: exit 0 within the deadline, nothing left in staging.
+        double.touch("bulk")  # something to export, or the run would skip every export
         double.export_started.clear()
         double.export_gate = threading.Event()
         daemon.signal(signal.SIGUSR1)

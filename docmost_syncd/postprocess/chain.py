@@ -23,7 +23,7 @@ from docmost_syncd.log import get_logger
 from docmost_syncd.model import Page, SpaceModel
 from docmost_syncd.postprocess.frontmatter import front_matter, strip_title_heading
 from docmost_syncd.postprocess.layout import assign_attachment_paths, assign_paths
-from docmost_syncd.postprocess.links import LinkIndex, rewrite_links_in_prose
+from docmost_syncd.postprocess.links import ForeignLookup, LinkIndex, rewrite_links_in_prose
 from docmost_syncd.postprocess.markdown import Body
 from docmost_syncd.postprocess.mdx import fence_indented_code, prose_to_mdx
 
@@ -37,6 +37,7 @@ class BuildContext:
 
     archive: SafeArchive | None
     server_url: str | None = None
+    foreign: ForeignLookup | None = None  # pages of the other published spaces
     links: LinkIndex | None = None
     warnings: list[str] = field(default_factory=list)
     should_stop: Callable[[], bool] | None = None  # checked between pages (daemon shutdown)
@@ -75,7 +76,7 @@ def drop_empty_placeholders(model: SpaceModel, context: BuildContext) -> None:
 
 
 def index_links(model: SpaceModel, context: BuildContext) -> None:
-    context.links = LinkIndex.build(model, context.server_url)
+    context.links = LinkIndex.build(model, context.server_url, context.foreign)
 
 
 TreeStep = Callable[[SpaceModel, BuildContext], None]
@@ -123,6 +124,7 @@ class BuildResult:
     bytes_written: int
     digest: str
     warnings: list[str]
+    linked_spaces: list[str]
 
 
 class StagingWriter:
@@ -232,6 +234,7 @@ def run_chain(model: SpaceModel, context: BuildContext, staging: Path) -> BuildR
         bytes_written=out.bytes_written,
         digest=out.digest(),
         warnings=list(context.warnings),
+        linked_spaces=sorted(context.links.linked_spaces) if context.links else [],
     )
 
 

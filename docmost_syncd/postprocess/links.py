@@ -13,7 +13,9 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from docmost_syncd.model import ATTACHMENT_PATH, Attachment, Page, SpaceModel
@@ -31,21 +33,38 @@ _LINK = re.compile(
 )
 
 
+class ForeignPage(NamedTuple):
+    """A page of another published space: its space id, its path from the output folder, its title."""
+
+    space_id: str
+    path: str
+    title: str
+
+
+ForeignLookup = Callable[[str], ForeignPage | None]
+"""slugId → a page published in another space (slugIds are unique across a Docmost workspace)."""
+
+
 @dataclass
 class LinkIndex:
-    """What links can point at within one space."""
+    """What links can point at: this space's pages and attachments, and other published spaces."""
 
     model: SpaceModel
     server_url: str | None = None
     server_host: str | None = None
+    foreign: ForeignLookup | None = None
     by_slug_id: dict[str, Page] = field(default_factory=dict)
     by_source: dict[str, Page] = field(default_factory=dict)
     used_assets: set[str] = field(default_factory=set)  # attachment paths some page links to
+    linked_spaces: set[str] = field(default_factory=set)  # other spaces some page links into
 
     @classmethod
-    def build(cls, model: SpaceModel, server_url: str | None) -> LinkIndex:
+    def build(
+        cls, model: SpaceModel, server_url: str | None, foreign: ForeignLookup | None = None
+    ) -> LinkIndex:
         host = urlsplit(server_url).netloc if server_url else None
-        index = cls(model=model, server_url=server_url.rstrip("/") if server_url else None, server_host=host)
+        url = server_url.rstrip("/") if server_url else None
+        index = cls(model=model, server_url=url, server_host=host, foreign=foreign)
         for page in model.walk():
             if page.slug_id:
                 index.by_slug_id[page.slug_id] = page
@@ -79,12 +98,19 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
         target = index.by_slug_id.get(page_match.group("slug_id"))
         if target is not None:
             return _Target(target.path, "page", target.display_title)
+        elsewhere = index.foreign(page_match.group("slug_id")) if index.foreign else None
+        if elsewhere is not None:
+            # Paths are relative to this space's folder; the other space is its sibling.
+            index.linked_spaces.add(elsewhere.space_id)
+            return _Target(posixpath.join("..", elsewhere.path), "page", elsewhere.title)
         # A dead link into this Docmost: relative, on the configured host, or naming this space
         # (Docmost writes its APP_URL, which need not be the URL docmost-syncd uses).
+        other_space = page_match.group("space")
+        if other_space and other_space != index.model.slug:
+            # Perhaps a page of a space not published yet: rebuild this one when that one is.
+            index.linked_spaces.add(f"slug:{other_space}")
         internal = (
-            not parts.netloc
-            or index.server_host in (None, parts.netloc)
-            or page_match.group("space") == index.model.slug
+            not parts.netloc or index.server_host in (None, parts.netloc) or other_space == index.model.slug
         )
         return _Target(None, "page") if internal else _Target(dest, "external")
     if parts.scheme or parts.netloc or dest.startswith("#") or not dest:

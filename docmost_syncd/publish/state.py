@@ -26,6 +26,7 @@ class SpaceState:
     digest: str | None = None
     tree_fingerprint: str | None = None
     latest_update: str | None = None  # newest page updatedAt seen when the space was last built
+    links_to: list[str] = field(default_factory=list)  # space ids its pages link into
     published: bool = False
     pages: int = 0
     bytes: int = 0
