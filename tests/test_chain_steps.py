@@ -1,0 +1,205 @@
+"""Each postprocess step on its own: layout, attachments, links, placeholders, verification."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docmost_syncd.errors import BuildError
+from docmost_syncd.model import Attachment, Page, SpaceModel
+from docmost_syncd.postprocess.chain import BuildContext, drop_empty_placeholders, verify_output
+from docmost_syncd.postprocess.layout import assign_attachment_paths, assign_paths
+from docmost_syncd.postprocess.links import ForeignPage, LinkIndex, rewrite_links
+
+
+def page(
+    pid: str, title: str | None, position: str, children: list[Page] | None = None, **fields: object
+) -> Page:
+    values: dict[str, object] = {"slug_id": f"S{pid}", **fields}
+    return Page(id=pid, title=title, icon=None, position=position, parent_id=None, children=children or [],
+                **values)  # type: ignore[arg-type]  # fmt: skip
+
+
+def space(*roots: Page, folder: str = "sec-common") -> SpaceModel:
+    model = SpaceModel(
+        id="space-1", name="보안 공통 문서", slug="sec-common", folder=folder, roots=list(roots)
+    )
+    return model
+
+
+# ---- layout ---------------------------------------------------------------------------------
+
+
+def test_parents_become_category_folders_and_leaves_files() -> None:
+    child = page("c", "테스트 한글", "a0")
+    parent = page("p", "머메이드", "a0", [child])
+    leaf = page("l", "C++ & Java", "a1")
+    model = space(parent, leaf)
+    assign_paths(model)
+    assert parent.path == "meomeideu/meomeideu.md"
+    assert child.path == "meomeideu/teseuteu-hangeul.md"
+    assert leaf.path == "C-plus-plus-and-Java.md"
+    assert (parent.sidebar_position, leaf.sidebar_position, child.sidebar_position) == (1, 2, 1)
+
+
+def test_names_that_would_be_a_second_category_index_are_renamed() -> None:
+    readme, index, twin = page("r", "Readme", "a0"), page("i", "index", "a1"), page("t", "Guides", "a2")
+    guides = page("g", "Guides", "a0", [readme, index, twin])
+    model = space(guides)
+    assign_paths(model)
+    assert [p.name for p in guides.children] == ["Readme-page", "index-page", "Guides-page"]
+
+
+def test_sibling_collisions_get_suffixes_in_position_order() -> None:
+    first, second, third = (
+        page("1", "중복 제목", "a0"),
+        page("2", "중복 제목", "a1"),
+        page("3", "README", "a2"),
+    )
+    fourth = page("4", "readme", "a3")
+    model = space(first, second, third, fourth)
+    assign_paths(model)
+    assert [p.name for p in model.roots] == [
+        "jungbok-jemok",
+        "jungbok-jemok-2",
+        "README-page",
+        "readme-page-2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [("files", "files"), ("_category_", "category"), ("", "Sx"), (None, "Sx"), ("...", "Sx")],
+)
+def test_awkward_titles(title: str | None, name: str) -> None:
+    odd = page("x", title, "a0", [page("y", "files child", "a0")])
+    assign_paths(space(odd))
+    assert odd.name == name and odd.path == f"{name}/{name}.md"
+
+
+def test_attachment_paths_are_safe_and_unique_per_id() -> None:
+    model = space()
+    model.attachments = {
+        "01a2184c-bc73-762f-a0fc-9afbc3adcafb": Attachment("01a2184c-bc73-762f-a0fc-9afbc3adcafb", "notes_&_{todo}.txt", "e1"),
+        "01a2184c-bc35-70f9-81e8-a7b13349c8ee": Attachment("01a2184c-bc35-70f9-81e8-a7b13349c8ee", "스크린샷_(1).PNG", "e2"),
+        "01a2184c-0000-70f9-81e8-a7b13349c8ee": Attachment("01a2184c-0000-70f9-81e8-a7b13349c8ee", "README.md", "e3"),
+    }  # fmt: skip
+    assign_attachment_paths(model)
+    paths = sorted(a.path for a in model.attachments.values())
+    assert paths == [
+        "_assets/01a2184c-0000-70f9-81e8-a7b13349c8ee/README.md.txt",
+        "_assets/01a2184c-bc35-70f9-81e8-a7b13349c8ee/seukeurinsyas_1.png",
+        "_assets/01a2184c-bc73-762f-a0fc-9afbc3adcafb/notes_-and-_todo.txt",
+    ]
+
+
+# ---- links ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def linked() -> tuple[SpaceModel, Page, Page, Page]:
+    target = page("t", "Q&A @team (draft)", "a1", source="Security365 환경/Q&A @team (draft).md")
+    other = page("o", "OIDC", "a2", source="Security365 환경/OIDC.md", slug_id="uhP7ZiE8hY")
+    home = page("h", "Security365 환경", "a0", [target, other], source="Security365 환경.md")
+    model = space(home)
+    model.attachments = {"01a2184c-bc5d-7529-b3a8-e2ad4108f976": Attachment(
+        "01a2184c-bc5d-7529-b3a8-e2ad4108f976", "API_spec_v2.pdf", "files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf")}  # fmt: skip
+    assign_paths(model)
+    assign_attachment_paths(model)
+    return model, home, target, other
+
+
+def rewrite(
+    model: SpaceModel, on: Page, body: str, foreign: dict[str, ForeignPage] | None = None
+) -> tuple[str, list[str], LinkIndex]:
+    index = LinkIndex.build(model, "https://docmost.example.com", (foreign or {}).get)
+    warnings: list[str] = []
+    return rewrite_links(body, on, index, warnings), warnings, index
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("[q](Security365%20%ED%99%98%EA%B2%BD/Q%26A%20%40team%20%28draft%29.md)", "[q](Q-and-A-at-team-draft.md)"),
+        ("[o](https://docmost.example.com/s/sec-common/p/oidc-uhP7ZiE8hY)", "[o](OIDC.md)"),
+        ("[o](http://127.0.0.1:3000/s/sec-common/p/-uhP7ZiE8hY#section)", "[o](OIDC.md#section)"),
+        ("[o](/s/sec-common/p/uhP7ZiE8hY)", "[o](OIDC.md)"),
+        ("http://127.0.0.1:3000/s/sec-common/p/uhP7ZiE8hY", "[OIDC](OIDC.md)"),
+        ("<https://example.com/x>", "[https://example.com/x](https://example.com/x)"),
+        ("[ext](https://docmost.com/docs)", "[ext](https://docmost.com/docs)"),
+        ("[pdf](files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf)",
+         "[pdf](../_assets/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf)"),
+        ("![pdf](/api/files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf)",
+         "![pdf](../_assets/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf)"),
+        ("`[o](/s/sec-common/p/uhP7ZiE8hY)`", "`[o](/s/sec-common/p/uhP7ZiE8hY)`"),
+        ('<img src="/api/files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf">',
+         '<img src="../_assets/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf">'),
+        ("[srv](/settings/account)", "[srv](https://docmost.example.com/settings/account)"),
+    ],
+)  # fmt: skip
+def test_link_forms(linked: tuple[SpaceModel, Page, Page, Page], body: str, expected: str) -> None:
+    model, home, _target, _other = linked
+    out, warnings, _index = rewrite(model, home, body)
+    assert out == expected
+    assert warnings == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Link to trashed page: [trash](http://127.0.0.1:3000/s/sec-common/p/NRmzKmptQc)",
+            "Link to trashed page: trash",
+        ),
+        ("[gone](Security365%20%ED%99%98%EA%B2%BD/Deleted.md)", "gone"),
+        ("![lost](files/01a2184c-ffff-7529-b3a8-e2ad4108f976/x.png)", "lost"),
+        ("![rel](images/x.png)", "rel"),
+        (
+            "http://127.0.0.1:3000/s/sec-common/p/KNUiHE8jdW",
+            "`http://127.0.0.1:3000/s/sec-common/p/KNUiHE8jdW`",
+        ),
+    ],
+)
+def test_dead_links_become_plain_text_with_a_warning(
+    linked: tuple[SpaceModel, Page, Page, Page], body: str, expected: str
+) -> None:
+    model, home, _target, _other = linked
+    out, warnings, _index = rewrite(model, home, body)
+    assert out == expected
+    assert len(warnings) == 1
+
+
+def test_links_into_other_published_spaces(linked: tuple[SpaceModel, Page, Page, Page]) -> None:
+    model, _home, target, _other = linked
+    foreign = {"VpnSetup01": ForeignPage("space-eng", "eng/Onboarding/VPN-Setup.md", "VPN Setup")}
+    out, warnings, index = rewrite(
+        model, target, "[vpn](https://docmost.example.com/s/eng/p/vpn-setup-VpnSetup01)", foreign
+    )
+    assert out == "[vpn](../../eng/Onboarding/VPN-Setup.md)"
+    assert warnings == [] and index.linked_spaces == {"space-eng"}
+    out, warnings, index = rewrite(model, target, "[x](https://docmost.example.com/s/eng/p/NotYetThere)")
+    assert out == "x" and index.linked_spaces == {"slug:eng"}  # rebuilt once eng is published
+
+
+# ---- placeholders and verification --------------------------------------------------------------
+
+
+def test_empty_untitled_placeholders_are_dropped_real_pages_stay() -> None:
+    placeholder = page("p", None, "a0", body="")
+    titled = page("t", "Untitled", "a1", body="")
+    untitled_text = page("u", "", "a2", body="page with empty-string title")
+    parent = page("q", "", "a3", [page("c", "child", "a0", body="x")], body="")
+    model = space(placeholder, titled, untitled_text, parent)
+    drop_empty_placeholders(model, BuildContext(archive=None))
+    assert [p.id for p in model.roots] == ["t", "u", "q"]
+    assert model.dropped == ["p"]
+
+
+def test_verify_output_refuses_a_tree_that_does_not_match(tmp_path: Path) -> None:
+    model = space(page("a", "A", "a0"), page("b", "B", "a1"))
+    assign_paths(model)
+    (tmp_path / "A.md").write_text("a")
+    (tmp_path / "stray.md").write_text("?")
+    with pytest.raises(BuildError, match=r"missing \['B.md'\], unexpected \['stray.md'\]"):
+        verify_output(model, tmp_path)
