@@ -158,6 +158,25 @@ def published_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return docs
 
 
+_CODE = re.compile(r"<(code|pre)\b.*?</\1>", re.S)
+
+
+def rendered_counts(build_docs: Path) -> dict[str, tuple[int, int, int]]:
+    """Per space: HTML tables, admonitions, and {placeholders} shown as text (outside code)."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    for space_dir in sorted(p for p in build_docs.iterdir() if p.is_dir()):
+        tables = callouts = placeholders = 0
+        for html_file in space_dir.rglob("index.html"):
+            html = html_file.read_text(encoding="utf-8")
+            article = html.split("<article", 1)[-1].split("</article>", 1)[0]
+            prose = _CODE.sub("", article)
+            tables += prose.count("<table")
+            callouts += prose.count("theme-admonition-")
+            placeholders += len(re.findall(r"\{[A-Za-z_][\w -]*\}", prose))
+        counts[space_dir.name] = (tables, callouts, placeholders)
+    return counts
+
+
 @pytest.mark.parametrize("fmt", ["mdx", "detect"])
 def test_every_fixture_space_builds(
     fmt: str, published_docs: Path, node_modules: Path, tmp_path: Path, record_property: object
@@ -170,7 +189,16 @@ def test_every_fixture_space_builds(
     pages = list((site / f"build-{fmt}" / "docs").rglob("index.html"))
     md_files = [p for p in published_docs.rglob("*.md") if "_assets" not in p.parts]
     assert len(pages) >= len(md_files)
-    print(f"{fmt}: built {len(pages)} HTML pages from {len(md_files)} published pages")
+    print(f"\n{fmt}: built {len(pages)} HTML pages from {len(md_files)} published pages")
+    counts = rendered_counts(site / f"build-{fmt}" / "docs")
+    for space, (tables, callouts, placeholders) in sorted(counts.items()):
+        print(
+            f"{fmt} {space}: {tables} tables, {callouts} callouts, {placeholders} placeholders rendered as content"
+        )
+    tables, callouts, placeholders = counts["sec-common"]
+    assert (
+        tables >= 1 and callouts >= 3 and placeholders >= 4
+    )  # the Security365 page, Raw HTML 표, Markdown 원본
 
 
 def test_rendered_page_shows_content_not_code(

@@ -82,6 +82,12 @@ def test_prose_escaping(source: str, expected: str) -> None:
         ("$$\n\\\\sum_{i=1}^{n} i\n$$", "$$\n\\sum_\\{i=1\\}^\\{n\\} i\n$$"),
         ("Math $a^2 + \\\\alpha$ end", "Math $a^2 + \\alpha$ end"),
         ("    indented {code}\n", "```\nindented {code}\n```\n"),
+        (  # Raw HTML 표: a merged-cell table Docmost exported with a delimiter row one cell too long
+            "| 이름  | 값 |     |\n| --- | --- |     | --- |\n| merged | 1   | 2   |\n| 3   | 4   |",
+            "| 이름  | 값 |     |\n| --- | --- | --- |\n| merged | 1   | 2   |\n| 3   | 4   |",
+        ),
+        ("| a | b |\n| --- | --- |\n| 1 | 2 |", "| a | b |\n| --- | --- |\n| 1 | 2 |"),
+        ("text\n---\nmore", "text\n---\nmore"),
     ],
 )
 def test_block_transformations(source: str, expected: str) -> None:

@@ -150,7 +150,16 @@ class StagingWriter:
         self._hashes.append((relative, hashlib.sha256(data).hexdigest()))
 
     def write_json(self, relative: str, data: Any) -> None:
-        self.write(relative, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode())
+        """Streamed through the hash: _metadata.json of a large space is never one big string."""
+        hasher = hashlib.sha256()
+        with self._path(relative).open("w", encoding="utf-8") as handle:
+            for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data):
+                handle.write(piece)
+                hasher.update(piece.encode())
+            handle.write("\n")
+            hasher.update(b"\n")
+            self.bytes_written += handle.tell()
+        self._hashes.append((relative, hasher.hexdigest()))
 
     def copy_from(self, archive: SafeArchive, entry: str, relative: str) -> None:
         hasher = hashlib.sha256()

@@ -259,9 +259,37 @@ def escape_for_mdx(body: str) -> str:
     return map_prose(body, _escape_prose)
 
 
+_DELIMITER_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
+
+
+def _table_cells(line: str) -> list[str]:
+    """Cells of a pipe-table row (escaped pipes stay inside their cell)."""
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    return re.split(r"(?<!\\)\|", body)
+
+
+def repair_tables(text: str) -> str:
+    """Docmost writes tables with merged cells as a header row whose delimiter row has a different
+    number of cells (GFM then shows pipes as text). Give the delimiter row the header's count."""
+    lines = text.split("\n")
+    for number in range(1, len(lines)):
+        delimiter, header = lines[number], lines[number - 1]
+        if "|" not in delimiter or "|" not in header or "-" not in delimiter:
+            continue
+        cells = [cell for cell in _table_cells(delimiter) if cell.strip()]
+        if not cells or not all(_DELIMITER_CELL.match(cell) for cell in cells):
+            continue
+        columns = len(_table_cells(header))
+        if len(_table_cells(delimiter)) != columns:
+            lines[number] = "| " + " | ".join(["---"] * columns) + " |"
+    return "\n".join(lines)
+
+
 def prose_to_mdx(chunk: str) -> str:
-    """One prose segment: math backslashes, callout types, then escaping."""
-    return _escape_prose(_callouts(_fix_math(chunk)))
+    """One prose segment: math backslashes, callout types, table repair, then escaping."""
+    return _escape_prose(repair_tables(_callouts(_fix_math(chunk))))
 
 
 def to_mdx(body: str) -> str:
