@@ -34,8 +34,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="docmost-syncd",
         description="Mirror every space of a Docmost wiki into Docusaurus-ready markdown, "
         "published with an atomic swap.",
-        epilog="Exit status: 0 ok, 1 a space or the run failed, 2 usage, 78 configuration error. "
-        "--config defaults to $DOCMOST_SYNCD_CONFIG.",
+        epilog="exit status: 0 ok, 1 a space or the run failed, 2 usage, 78 configuration error\n"
+        "--config defaults to $DOCMOST_SYNCD_CONFIG",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"docmost-syncd {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

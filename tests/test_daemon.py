@@ -300,3 +300,42 @@ def test_sync_once_exit_codes(served: tuple[DocmostDouble, str], tmp_path: Path)
     usage = subprocess.run([sys.executable, "-m", "docmost_syncd", "sync"], capture_output=True, text=True,
                            timeout=60, env=env, check=False)  # fmt: skip
     assert usage.returncode == 2
+
+
+def test_max_failures_exits_non_zero_for_systemd(served: tuple[DocmostDouble, str], tmp_path: Path) -> None:
+    double, url = served
+    double.password = "the-password-was-changed"  # every login now fails: every run fails
+    config = write_config(tmp_path, url, free_port(), max_failures=2)
+    daemon = DaemonProcess(config, daemon_env(tmp_path))
+    try:
+        daemon.wait_for("sync.failed")
+        daemon.signal(signal.SIGUSR1)
+        assert daemon.wait_for("daemon.max_failures")["failed_runs"] == 2
+        assert daemon.proc.wait(timeout=60) == 1
+    finally:
+        daemon.stop()
+
+
+def test_sighup_reloads_or_keeps_the_running_config(
+    served: tuple[DocmostDouble, str], tmp_path: Path
+) -> None:
+    _double, url = served
+    config = write_config(tmp_path, url, free_port())
+    daemon = DaemonProcess(config, daemon_env(tmp_path))
+    try:
+        daemon.wait_for("sync.finished")
+        good = config.read_text()
+        config.write_text(good.replace('interval = "1h"', 'interval = "90 minutes"'))
+        daemon.signal(signal.SIGHUP)
+        failed = daemon.wait_for("config.reload_failed")
+        assert any("sync.interval" in problem for problem in failed["problems"])
+        config.write_text(good.replace('"bulk", ', ""))  # stop publishing bulk
+        daemon.signal(signal.SIGHUP)
+        daemon.wait_for("config.reloaded")
+        daemon.signal(signal.SIGUSR1)
+        finished = daemon.wait_for("sync.finished")
+        assert finished["pruned"] == 1 and not (tmp_path / "docs" / "bulk").exists()
+    finally:
+        daemon.signal(signal.SIGTERM)
+        daemon.proc.wait(timeout=60)
+        daemon.stop()

@@ -216,10 +216,12 @@ def test_exception_in_a_chain_step_keeps_the_published_copy(
 ) -> None:
     change_every_export(routed)
 
-    def broken(body: str, page: object, context: object) -> str:
+    def broken(body: object, page: object, context: object) -> None:
         raise ValueError("step blew up")
 
-    monkeypatch.setattr(chain, "BODY_STEPS", [*chain.BODY_STEPS[:2], ("mdx", broken), *chain.BODY_STEPS[3:]])
+    steps = [(name, broken if name == "mdx" else step) for name, step in chain.BODY_STEPS]
+    assert [name for name, _step in steps].count("mdx") == 1
+    monkeypatch.setattr(chain, "BODY_STEPS", steps)
     outcome = sync(settings)
     failed = {s.folder: s.error for s in outcome.spaces if s.result == "failed"}  # type: ignore[attr-defined]
     assert set(failed) == set(FOLDERS)
@@ -318,3 +320,22 @@ def test_links_to_another_synced_space_become_relative(
     assert unresolved_links(output) == []
     relinked = [e for e in logs.events() if e["event"] == "sync.relinking"]
     assert (relinked[0]["spaces"] == [source]) if source == "eng" else not relinked
+
+
+def test_too_little_disk_space_fails_the_space_clearly(
+    published: dict[str, dict[str, str]],
+    routed: DocmostDouble,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+    from collections import namedtuple
+
+    change_every_export(routed)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10**9, 10**9 - 4096, 4096))
+    outcome = sync(settings)
+    errors = {s.folder: s.error for s in outcome.spaces if s.result == "failed"}  # type: ignore[attr-defined]
+    assert set(errors) == set(FOLDERS)
+    assert all("MiB free" in str(e) and "published copy is kept" in str(e) for e in errors.values())
+    assert_untouched(settings, published)

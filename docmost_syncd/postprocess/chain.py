@@ -53,7 +53,7 @@ class BuildContext:
 # ---- tree steps -------------------------------------------------------------------------------
 
 
-def drop_empty_placeholders(model: SpaceModel, context: BuildContext) -> None:
+def drop_empty_placeholders(model: SpaceModel, context: BuildContext) -> dict[str, int]:
     """An untitled page with no body and no children is an editor placeholder, not content.
     A page titled "Untitled", or any page with text or children, stays."""
 
@@ -73,13 +73,16 @@ def drop_empty_placeholders(model: SpaceModel, context: BuildContext) -> None:
         return kept
 
     model.roots = prune(model.roots)
+    return {"dropped": len(model.dropped)}
 
 
-def index_links(model: SpaceModel, context: BuildContext) -> None:
+def index_links(model: SpaceModel, context: BuildContext) -> dict[str, int]:
     context.links = LinkIndex.build(model, context.server_url, context.foreign)
+    return {"pages": len(context.links.by_slug_id)}
 
 
-TreeStep = Callable[[SpaceModel, BuildContext], None]
+# Each tree step returns counts of what it did, logged as one chain.step line.
+TreeStep = Callable[[SpaceModel, BuildContext], dict[str, int]]
 TREE_STEPS: list[tuple[str, TreeStep]] = [
     ("drop_empty_placeholders", drop_empty_placeholders),
     ("names_and_layout", lambda model, _context: assign_paths(model)),
@@ -198,7 +201,7 @@ def run_chain(model: SpaceModel, context: BuildContext, staging: Path) -> BuildR
     log = get_logger(space=model.folder)
     for name, step in TREE_STEPS:
         try:
-            step(model, context)
+            log.debug("chain.step", step=name, **step(model, context))
         except BuildError:
             raise
         except Exception as exc:

@@ -25,9 +25,11 @@ def _sibling_names(pages: list[Page], folder_name: str) -> list[str]:
     return unique_names(wanted, reserved=reserved)
 
 
-def assign_paths(model: SpaceModel) -> None:
-    """Name every page among its siblings (in position order) and derive its published path."""
+def assign_paths(model: SpaceModel) -> dict[str, int]:
+    """Name every page among its siblings (in position order) and derive its published path.
+    Returns counts for the log: pages, folders, and names changed to avoid a clash."""
     pending: list[tuple[list[Page], str, str]] = [(model.roots, "", model.folder)]
+    counts = {"pages": 0, "folders": 0, "renamed": 0}
     while pending:
         siblings, directory, folder_name = pending.pop()
         for position, (page, name) in enumerate(
@@ -35,15 +37,19 @@ def assign_paths(model: SpaceModel) -> None:
         ):
             page.name = name
             page.sidebar_position = position
+            counts["pages"] += 1
+            counts["renamed"] += name != safe_name(page.title, page.slug_id or page.id)
             if page.children:
                 own_dir = posixpath.join(directory, name)
                 page.path = posixpath.join(own_dir, f"{name}.md")
                 pending.append((page.children, own_dir, name))
+                counts["folders"] += 1
             else:
                 page.path = posixpath.join(directory, f"{name}.md")
+    return counts
 
 
-def assign_attachment_paths(model: SpaceModel) -> None:
+def assign_attachment_paths(model: SpaceModel) -> dict[str, int]:
     """Each attachment once per space: ``_assets/<attachment id>/<safe file name>``.
 
     The ``_`` keeps Docusaurus from treating an attached ``.md`` as a doc; ``.md``/``.mdx``
@@ -59,6 +65,7 @@ def assign_attachment_paths(model: SpaceModel) -> None:
         if ext in ("md", "mdx"):
             file_name += ".txt"
         attachment.path = posixpath.join(ASSETS_DIR, attachment.id.lower(), file_name)
+    return {"attachments": len(model.attachments)}
 
 
 def relative_link(from_page_path: str, target_path: str) -> str:
