@@ -23,7 +23,8 @@ from docmost_syncd.model import tree_from_archive
 from docmost_syncd.postprocess.naming import safe_name
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.state import StateStore
-from docmost_syncd.publish.swap import STATE_DIR_NAME, SwapManager
+from docmost_syncd.publish.swap import STATE_DIR_NAME
+from docmost_syncd.sync import Publisher
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
 EXPORT_SUFFIX = "-space-export.zip"
@@ -142,8 +143,6 @@ def _space_name_from_zip(path: Path) -> str:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from docmost_syncd.sync import Publisher
-
     configure_logging("auto", "info")
     log = get_logger()
     if not args.zip.is_file():
@@ -155,7 +154,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     with OutputLock(args.output / STATE_DIR_NAME):
         publisher = Publisher(args.output, LimitsSettings())
-        publisher.swap.recover()
+        publisher.recover()
         try:
             with SafeArchive(args.zip, LimitsSettings()) as archive:
                 tree = tree_from_archive(archive)
@@ -190,7 +189,7 @@ def _cmd_recover(args: argparse.Namespace) -> int:
         print(f"docmost-syncd: {output}: not a folder", file=sys.stderr)
         return EXIT_USAGE
     with OutputLock(output / STATE_DIR_NAME):
-        actions = SwapManager(output).recover()
+        actions = Publisher(output, LimitsSettings()).recover()
     get_logger().info("recovery.finished", output=str(output), actions=len(actions))
     return EXIT_OK
 

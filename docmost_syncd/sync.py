@@ -95,6 +95,16 @@ class Publisher:
         self._foreign_lock = threading.Lock()
         self._foreign: dict[str, ForeignPage] | None = None  # slugId → page, over published spaces
 
+    def recover(self) -> list[str]:
+        """Start-up recovery: finish or undo interrupted swaps, drop half-downloaded exports."""
+        actions = self.swap.recover()
+        downloads = self.swap.state_dir / DOWNLOADS_DIR
+        if downloads.is_dir():
+            for leftover in downloads.iterdir():
+                leftover.unlink(missing_ok=True)
+                actions.append(f"deleted partial download {leftover}")
+        return actions
+
     def foreign_lookup(self, space_id: str) -> ForeignLookup:
         """Finds pages of the other published spaces (from their _metadata.json), for cross-space links."""
 

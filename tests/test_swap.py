@@ -250,14 +250,23 @@ class Reader(threading.Thread):
                 finally:
                     os.close(sub)
         except FileNotFoundError:
-            # This handle points at a retired tree that is being deleted: a reader that keeps
-            # an old handle sees it shrink, never a mix. It starts over, as a consumer would.
-            self.retired_mid_read += 1
-            return
+            seen = set()  # a file vanished under the handle: judged below like a short listing
         if len(seen) != FILES:
+            if os.fstat(fd).st_ino != self._live_inode():
+                # The handle points at a retired tree that was being deleted while it was read:
+                # a reader that keeps an old handle sees it shrink, never a mix. It starts over,
+                # as a consumer would; a live tree that lacked files would be a violation.
+                self.retired_mid_read += 1
+                return
             self.truncated += 1
         self.reads += 1
         self.progress.set()
+
+    def _live_inode(self) -> int:
+        try:
+            return os.stat(self.live).st_ino
+        except FileNotFoundError:
+            return -1
 
 
 def _read_at(fd: int, name: str) -> bytes:

@@ -40,7 +40,7 @@ from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import ConfigError, SyncdError
 from docmost_syncd.log import configure_logging, get_logger
 from docmost_syncd.publish.lock import OutputLock
-from docmost_syncd.sync import DOWNLOADS_DIR, Publisher, RunOutcome, SpaceOutcome, run_sync
+from docmost_syncd.sync import Publisher, RunOutcome, SpaceOutcome, run_sync
 
 JOB_ID = "sync"
 STALL_SECONDS = 600.0  # a run with no progress for this long counts as hung (/healthz 503)
@@ -56,21 +56,13 @@ def make_publisher(settings: Settings) -> Publisher:
     )
 
 
-def _recover(publisher: Publisher) -> None:
-    publisher.swap.recover()
-    downloads = publisher.swap.state_dir / DOWNLOADS_DIR
-    if downloads.is_dir():
-        for leftover in downloads.iterdir():
-            leftover.unlink(missing_ok=True)
-
-
 def run_once(settings: Settings, only: list[str] | None = None) -> int:
     """Lock the output folder, recover, sync every selected space once. 0 ok, 1 something failed."""
     assert settings.output.dir is not None
     settings.output.dir.mkdir(parents=True, exist_ok=True)
     with OutputLock(settings.state_dir):
         publisher = make_publisher(settings)
-        _recover(publisher)
+        publisher.recover()
         with DocmostClient(settings.docmost) as client:
             outcome = run_sync(settings, client, publisher, only=only)
     return 1 if outcome.failed else 0
@@ -314,7 +306,7 @@ class Daemon:
         lock.acquire()
         try:
             self.publisher = make_publisher(settings)
-            _recover(self.publisher)
+            self.publisher.recover()
             self.client = self._make_client(settings)
             if settings.http.bind:
                 self.health = HealthServer(settings.http.bind, self.report, self.metrics)
