@@ -14,17 +14,20 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
+import sys
 import threading
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.loopback import Answer, serve
 
 SPACE_ID = "01a2184d-0000-7000-8000-000000000001"
 TOKEN = "bench-token"
@@ -214,46 +217,8 @@ class FakeDocmost:
 
     @contextmanager
     def serve(self) -> Iterator[str]:
-        fake = self
+        def respond(path: str, _headers: dict[str, str], body: bytes) -> Answer:
+            return self.answer(path, json.loads(body or b"{}"))
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body go out in separate writes: without TCP_NODELAY, Nagle plus
-                # delayed ACKs stall every keep-alive response by 40 ms.
-                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                status, headers, payload = fake.answer(self.path, body)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                if isinstance(payload, Path):
-                    # Streamed like Docmost's export: chunked, no Content-Length.
-                    self.send_header("transfer-encoding", "chunked")
-                    self.end_headers()
-                    with payload.open("rb") as handle:
-                        while chunk := handle.read(256 * 1024):
-                            self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-                    self.wfile.write(b"0\r\n\r\n")
-                    return
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *_args: Any) -> None:
-                return None
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
-            server.server_close()
+        with serve(respond) as url:
+            yield url

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
+
+from tests.loopback import Answer, serve
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docmost-0.95.0"
 API = FIXTURES / "api"
@@ -203,45 +203,12 @@ class DocmostDouble:
 
     @contextmanager
     def serve(self) -> Iterator[str]:
-        double = self
+        def respond(path: str, headers: dict[str, str], body: bytes) -> Answer:
+            reply = self.answer("POST", path, headers, body)
+            return reply.status, reply.headers, reply.body
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                # Headers and body go out in separate writes: without TCP_NODELAY, Nagle plus
-                # delayed ACKs stall every keep-alive response by 40 ms.
-                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                reply = double.answer("POST", self.path, headers, body)
-                self.send_response(reply.status)
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                self.send_header("content-length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            def log_message(self, *_args: Any) -> None:
-                return None
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                return None  # a client that hung up (a killed daemon) is part of these tests
-
-        server = Server(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
-            server.server_close()
+        with serve(respond) as url:
+            yield url
 
 
 def metadata_of(zip_bytes: bytes) -> dict[str, Any]:
