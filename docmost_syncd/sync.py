@@ -336,6 +336,45 @@ def sync_space(
     return outcome
 
 
+def _prune(publisher: Publisher, listed: set[str]) -> list[SpaceState]:
+    """Unpublish every space this tool published that is no longer listed (or now excluded)."""
+    pruned = []
+    for space_id in [sid for sid in publisher.state.spaces if sid not in listed]:
+        state = publisher.state.get(space_id)
+        if state is not None and publisher.unpublish(space_id):
+            pruned.append(state)
+            get_logger().info(
+                "space.pruned", space=state.folder, reason="removed upstream or excluded by config"
+            )
+    return pruned
+
+
+def _to_relink(
+    publisher: Publisher, selected: list[Space], done: list[SpaceOutcome], pruned: list[SpaceState]
+) -> list[Space]:
+    """Cross-space links: spaces whose pages link into a space that changed (or was pruned) after
+    they were built in this run are rebuilt once more, so no link points at a path that moved.
+    Failed or cancelled spaces are not retried here; the next run takes them."""
+    slugs = {space.id: space.slug for space in selected}
+    changed_at: dict[str, float] = {}
+    for outcome in done:
+        if outcome.result in ("published", "empty"):
+            changed_at[outcome.space_id] = changed_at[f"slug:{slugs[outcome.space_id]}"] = outcome.finished_at
+    now = time.time()
+    for gone in pruned:
+        changed_at[gone.space_id] = changed_at[f"slug:{gone.slug}"] = now
+    built_at = {o.space_id: o.started_at for o in done if o.result in ("published", "unchanged")}
+    again = []
+    for space in selected:
+        state = publisher.state.get(space.id)
+        if space.id not in built_at or state is None:
+            continue
+        targets = set(state.links_to) - {space.id, f"slug:{space.slug}"}
+        if any(changed_at.get(target, 0.0) > built_at[space.id] for target in targets):
+            again.append(space)
+    return again
+
+
 def run_sync(
     settings: Settings,
     client: DocmostClient,
@@ -405,46 +444,22 @@ def run_sync(
 
         with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
             outcome.spaces = list(pool.map(job, selected))
-        if settings.sync.prune_removed_spaces and not only and not (cancel is not None and cancel.is_set()):
-            listed = {space.id for space in selected}
-            for space_id in [sid for sid in publisher.state.spaces if sid not in listed]:
-                folder = publisher.unpublish(space_id)
-                if folder:
-                    outcome.pruned.append(folder)
-                    log.info("space.pruned", space=folder, reason="removed upstream or excluded by config")
-        # Cross-space links: a space whose pages link into a space that changed in this run is
-        # rebuilt once more, so no link points at a path that moved or vanished.
-        # Only spaces built before the change they link to finished need it.
-        slugs = {s.id: s.slug for s in selected}
-        changed_at: dict[str, float] = {}
-        for done in outcome.spaces:
-            if done.result in ("published", "empty"):
-                changed_at[done.space_id] = changed_at[f"slug:{slugs[done.space_id]}"] = done.finished_at
-        for folder in outcome.pruned:
-            changed_at[f"slug:{folder}"] = time.time()
-        if changed_at and not (cancel is not None and cancel.is_set()):
-            # Failed or cancelled spaces are not retried here; the next run takes them.
-            started_at = {
-                s.space_id: s.started_at for s in outcome.spaces if s.result in ("published", "unchanged")
-            }
-            again = []
-            for space in selected:
-                if space.id not in started_at:
-                    continue
-                state = publisher.state.get(space.id)
-                targets = set(state.links_to) - {space.id, f"slug:{space.slug}"} if state else set()
-                if any(changed_at.get(t, 0.0) > started_at.get(space.id, 0.0) for t in targets):
-                    again.append(space)
-            if again:
-                log.info("sync.relinking", spaces=[folders[s.id] for s in again])
-                with ThreadPoolExecutor(
-                    max_workers=settings.sync.concurrency, thread_name_prefix="space"
-                ) as pool:
-                    redone = {r.space_id: r for r in pool.map(lambda s: job(s, True), again)}
-                outcome.spaces = [
-                    redone[s.space_id] if s.space_id in redone and s.result != "published" else s
-                    for s in outcome.spaces
-                ]
+        stopping = cancel is not None and cancel.is_set()
+        pruned: list[SpaceState] = []
+        if settings.sync.prune_removed_spaces and not only and not stopping:
+            pruned = _prune(publisher, {space.id for space in selected})
+            outcome.pruned = [state.folder for state in pruned]
+        again = [] if stopping else _to_relink(publisher, selected, outcome.spaces, pruned)
+        if again:
+            log.info("sync.relinking", spaces=[folders[s.id] for s in again])
+            with ThreadPoolExecutor(
+                max_workers=settings.sync.concurrency, thread_name_prefix="space"
+            ) as pool:
+                redone = {r.space_id: r for r in pool.map(lambda s: job(s, True), again)}
+            outcome.spaces = [
+                redone[s.space_id] if s.space_id in redone and s.result != "published" else s
+                for s in outcome.spaces
+            ]
         counts = {
             r: sum(1 for s in outcome.spaces if s.result == r)
             for r in ("published", "unchanged", "empty", "failed")
