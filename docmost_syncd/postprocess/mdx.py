@@ -199,13 +199,6 @@ def _escape_text(text: str) -> str:
     return _escape_braces(text)
 
 
-def _is_tag_start(text: str, index: int) -> re.Match[str] | None:
-    match = _TAG.match(text, index)
-    if match and match.group("name").lower() in HTML_TAGS:
-        return match
-    return None
-
-
 def _escape_prose(chunk: str) -> str:
     chunk = _COMMENT.sub("", chunk)
     chunk = _DROPPED_BLOCK.sub("", chunk)
