@@ -217,7 +217,7 @@ class FakeDocmost:
 
     @contextmanager
     def serve(self) -> Iterator[str]:
-        def respond(path: str, _headers: dict[str, str], body: bytes) -> Answer:
+        def respond(_method: str, path: str, _headers: dict[str, str], body: bytes) -> Answer:
             return self.answer(path, json.loads(body or b"{}"))
 
         with serve(respond) as url:

@@ -176,6 +176,7 @@ class Publisher:
         fingerprint: str | None = None,
         should_stop: Callable[[], bool] | None = None,
         latest_update: str | None = None,
+        download_attachment: Callable[[str, str, Path], None] | None = None,
     ) -> SpaceOutcome:
         started = time.monotonic()
         log = get_logger(space=folder)
@@ -189,6 +190,7 @@ class Publisher:
                     archive=archive,
                     server_url=self.server_url,
                     foreign=self.foreign_lookup(space.id),
+                    download_attachment=download_attachment,
                     should_stop=should_stop,
                 )
                 result = run_chain(model, context, temp)
@@ -327,7 +329,15 @@ def sync_space(
             return SpaceOutcome(space.id, folder, space.name, "empty", seconds=time.monotonic() - started)
         publisher.check_disk(folder, archive_path.stat().st_size)
         outcome = publisher.build_and_publish(
-            space, folder, tree, archive_path, client.export_page, fingerprint, should_stop, latest_update
+            space,
+            folder,
+            tree,
+            archive_path,
+            client.export_page,
+            fingerprint,
+            should_stop,
+            latest_update,
+            client.download_attachment,
         )
     finally:
         archive_path.unlink(missing_ok=True)

@@ -100,6 +100,8 @@ class DocmostDouble:
         payload = json.loads(body) if body else {}
         with self.lock:
             self.requests.append((path, payload))
+        if method == "GET" and path.startswith("/api/files/"):
+            return self._file(path, headers)
         if method != "POST":
             return _recorded("spaces-list-GET-method")
         if path == "/api/auth/login":
@@ -172,6 +174,19 @@ class DocmostDouble:
         meta = dict(recorded["data"]["meta"], limit=1, hasNextPage=False, nextCursor=None)
         return _json_reply(200, {"data": {"items": items, "meta": meta}, "success": True, "status": 200})
 
+    def _file(self, path: str, headers: dict[str, str]) -> Reply:
+        """GET /api/files/<id>/<name>: the attachment's bytes, taken from the recorded
+        with-attachments exports (Docmost stores them at files/<id>/<name> in the ZIP)."""
+        if headers.get("authorization", "").removeprefix("Bearer ") not in self.valid_tokens:
+            return _recorded("error-401-no-cookie-spaces")
+        wanted = unquote(path.removeprefix("/api/"))
+        for slug in ("sec-common", "eng"):
+            with zipfile.ZipFile(EXPORTS / f"{slug}.with-attachments.zip") as archive:
+                for name in archive.namelist():
+                    if name.replace("//", "/").lstrip("/").endswith(wanted):
+                        return Reply(200, archive.read(name), {"content-type": "application/octet-stream"})
+        return _recorded("error-404-unknown-route")
+
     def touch(self, slug: str, text: str = "Edited upstream.") -> None:
         """An edit in Docmost: one page gets a paragraph and a newer updatedAt in the metadata."""
         source = zipfile.ZipFile(io.BytesIO(self.export_bytes[slug]))
@@ -203,8 +218,8 @@ class DocmostDouble:
 
     @contextmanager
     def serve(self) -> Iterator[str]:
-        def respond(path: str, headers: dict[str, str], body: bytes) -> Answer:
-            reply = self.answer("POST", path, headers, body)
+        def respond(method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+            reply = self.answer(method, path, headers, body)
             return reply.status, reply.headers, reply.body
 
         with serve(respond) as url:

@@ -15,13 +15,13 @@ Answer = tuple[int, dict[str, str], bytes | Path]
 """Status, headers and a body; a Path body is streamed chunked without Content-Length, as
 Docmost streams its exports."""
 
-Responder = Callable[[str, dict[str, str], bytes], Answer]
-"""(path, lower-cased request headers, request body) → the answer."""
+Responder = Callable[[str, str, dict[str, str], bytes], Answer]
+"""(method, path, lower-cased request headers, request body) → the answer."""
 
 
 @contextmanager
 def serve(respond: Responder) -> Iterator[str]:
-    """Serve on 127.0.0.1 on a free port; yields the base URL."""
+    """Serve GET and POST on 127.0.0.1 on a free port; yields the base URL."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -32,11 +32,13 @@ def serve(respond: Responder) -> Iterator[str]:
             # delayed ACKs stall every keep-alive response by 40 ms.
             self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+        def do_GET(self) -> None:
+            self.do_POST()
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            status, headers, payload = respond(
-                self.path, {k.lower(): v for k, v in self.headers.items()}, body
-            )
+            headers_in = {k.lower(): v for k, v in self.headers.items()}
+            status, headers, payload = respond(self.command, self.path, headers_in, body)
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)

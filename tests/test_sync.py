@@ -18,7 +18,7 @@ from docmost_syncd.errors import BuildError
 from docmost_syncd.postprocess import chain
 from docmost_syncd.sync import Publisher, run_sync
 from tests.conftest import LogCapture
-from tests.docmost_double import DocmostDouble, Reply, _recorded, live_page_count
+from tests.docmost_double import EXPORTS, DocmostDouble, Reply, _recorded, live_page_count
 from tests.helpers import relative_links, tree_snapshot, unresolved_links
 
 FOLDERS = {"sec-common": "sec-common", "eng": "eng", "bulk": "bulk"}
@@ -339,3 +339,39 @@ def test_too_little_disk_space_fails_the_space_clearly(
     assert set(errors) == set(FOLDERS)
     assert all("MiB free" in str(e) and "published copy is kept" in str(e) for e in errors.values())
     assert_untouched(settings, published)
+
+
+def test_attachments_missing_from_the_export_are_fetched_from_the_server(
+    routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
+    """An export made without attachments links files as /api/files/<id>/<name>: each is fetched
+    once with GET and published like the ZIP's own, so every image still resolves."""
+    routed.export_bytes["eng"] = (EXPORTS / "eng.without-attachments.zip").read_bytes()
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    fetched = [path for path, _body in routed.requests if path.startswith("/api/files/")]
+    assert len(fetched) == 4  # diagram.png twice (two ids), api_notes.txt, release-checklist.pdf
+    assets = sorted(p.relative_to(output / "eng").as_posix() for p in (output / "eng").rglob("_assets/*/*"))
+    assert len(assets) == 4 and any(a.endswith("/diagram.png") for a in assets)
+    assert unresolved_links(output) == []
+    assert not [e for e in logs.events() if e["event"] == "space.link_unresolved" and e["space"] == "eng"]
+
+
+def test_an_attachment_the_server_cannot_find_becomes_plain_text(
+    routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
+    routed.export_bytes["eng"] = (EXPORTS / "eng.without-attachments.zip").read_bytes()
+    original = routed._file
+    routed._file = lambda path, headers: (  # type: ignore[method-assign]
+        _recorded("error-404-unknown-route") if "diagram" in path else original(path, headers)
+    )
+    outcome = sync(settings)
+    assert not outcome.failed  # type: ignore[attr-defined]
+    output = settings.output.dir
+    assert output is not None
+    assert unresolved_links(output) == []
+    warnings = [
+        e["detail"] for e in logs.events() if e["event"] == "space.link_unresolved" and e["space"] == "eng"
+    ]
+    assert any("could not be fetched" in w and "diagram.png" in w for w in warnings)

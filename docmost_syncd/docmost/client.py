@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -312,10 +313,16 @@ class DocmostClient:
                 return str(item["updatedAt"])
         return None
 
+    def download_attachment(self, attachment_id: str, file_name: str, destination: Path) -> None:
+        """GET /api/files/<id>/<name> into a file, for attachments the export ZIP does not hold
+        (an export without attachments, or a page the ZIP lost). A 404 raises DownloadError."""
+        path = f"/api/files/{quote(attachment_id)}/{quote(file_name)}"
+        self._stream_to_file(path, None, destination, empty_ok=False)
+
     def _stream_to_file(
         self,
         path: str,
-        body: dict[str, Any],
+        body: dict[str, Any] | None,
         destination: Path,
         *,
         empty_ok: bool,
@@ -328,7 +335,8 @@ class DocmostClient:
         while True:
             attempt += 1
             try:
-                with self._http.stream("POST", path, json=body, headers=self._auth_headers()) as response:
+                method = "GET" if body is None else "POST"
+                with self._http.stream(method, path, json=body, headers=self._auth_headers()) as response:
                     self._observe(path, response.status_code, attempt > 1)
                     if response.status_code == 401 and self._settings.api_token is None and not relogged:
                         self._token = None

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from docmost_syncd.docmost.archive import SafeArchive
-from docmost_syncd.errors import BuildError, CancelledError
+from docmost_syncd.errors import BuildError, CancelledError, SyncdError
 from docmost_syncd.log import get_logger
-from docmost_syncd.model import Page, SpaceModel
+from docmost_syncd.model import Attachment, Page, SpaceModel
 from docmost_syncd.postprocess.frontmatter import front_matter, strip_title_heading
-from docmost_syncd.postprocess.layout import assign_attachment_paths, assign_paths
+from docmost_syncd.postprocess.layout import assign_attachment_paths, assign_paths, attachment_path
 from docmost_syncd.postprocess.links import ForeignLookup, LinkIndex, rewrite_links_in_prose
 from docmost_syncd.postprocess.markdown import Body
 from docmost_syncd.postprocess.mdx import fence_indented_code, prose_to_mdx
@@ -38,6 +38,8 @@ class BuildContext:
     archive: SafeArchive | None
     server_url: str | None = None
     foreign: ForeignLookup | None = None  # pages of the other published spaces
+    # (attachment id, file name, destination): fetches a file the export ZIP does not hold
+    download_attachment: Callable[[str, str, Path], None] | None = None
     links: LinkIndex | None = None
     warnings: list[str] = field(default_factory=list)
     should_stop: Callable[[], bool] | None = None  # checked between pages (daemon shutdown)
@@ -164,6 +166,17 @@ class StagingWriter:
             self.bytes_written += handle.tell()
         self._hashes.append((relative, hasher.hexdigest()))
 
+    def download(self, relative: str, fetch: Callable[[Path], None]) -> None:
+        """A file fetched from elsewhere (the server), hashed as it is read back once."""
+        path = self._path(relative)
+        fetch(path)
+        hasher = hashlib.sha256()
+        with path.open("rb") as handle:
+            while block := handle.read(1024 * 1024):
+                hasher.update(block)
+                self.bytes_written += len(block)
+        self._hashes.append((relative, hasher.hexdigest()))
+
     def copy_from(self, archive: SafeArchive, entry: str, relative: str) -> None:
         hasher = hashlib.sha256()
         self.bytes_written += archive.copy_to(entry, self._path(relative), hasher)
@@ -209,7 +222,7 @@ def run_chain(model: SpaceModel, context: BuildContext, staging: Path) -> BuildR
     out = StagingWriter(staging)
     staging.mkdir(parents=True, exist_ok=True)
     pages = 0
-    attachments_by_path = {attachment.path: attachment for attachment in model.attachments.values()}
+    downloaded = _attachment_downloader(model, context, out)
     for page in model.walk():
         if context.should_stop is not None and context.should_stop():
             raise CancelledError(f"build of {model.folder} stopped: shutting down")
@@ -232,7 +245,10 @@ def run_chain(model: SpaceModel, context: BuildContext, staging: Path) -> BuildR
     out.write_json(CATEGORY_FILE, {"label": model.name})
     out.write_json(METADATA_FILE, _metadata(model))
     used_assets = sorted(context.links.used_assets) if context.links else []
+    attachments_by_path = {attachment.path: attachment for attachment in model.attachments.values()}
     for asset_path in used_assets:
+        if asset_path in downloaded:
+            continue
         attachment = attachments_by_path[asset_path]
         if context.archive is None:
             raise BuildError(f"attachment {attachment.entry} has no archive to come from")
@@ -248,6 +264,34 @@ def run_chain(model: SpaceModel, context: BuildContext, staging: Path) -> BuildR
         warnings=list(context.warnings),
         linked_spaces=sorted(context.links.linked_spaces) if context.links else [],
     )
+
+
+def _attachment_downloader(model: SpaceModel, context: BuildContext, out: StagingWriter) -> set[str]:
+    """Let the link step fetch attachments the ZIP lacks (an export without attachments, or a
+    page the ZIP lost) from the server; returns the set that fills with the paths fetched."""
+    downloaded: set[str] = set()
+    download = context.download_attachment
+    if download is None or context.links is None:
+        return downloaded
+    failed: set[str] = set()
+
+    def fetch(attachment_id: str, file_name: str) -> Attachment | None:
+        if attachment_id in failed:
+            return None
+        relative = attachment_path(attachment_id, file_name)
+        try:
+            out.download(relative, lambda destination: download(attachment_id, file_name, destination))
+        except SyncdError as exc:
+            failed.add(attachment_id)
+            context.warnings.append(f"attachment {attachment_id}/{file_name} could not be fetched: {exc}")
+            return None
+        attachment = Attachment(attachment_id, file_name, entry="", path=relative)
+        model.attachments[attachment_id] = attachment
+        downloaded.add(relative)
+        return attachment
+
+    context.links.fetch_attachment = fetch
+    return downloaded
 
 
 def verify_output(model: SpaceModel, staging: Path) -> None:

@@ -56,16 +56,21 @@ def assign_attachment_paths(model: SpaceModel) -> dict[str, int]:
     attachments also get ``.txt`` so links to them are asset links, not doc links.
     """
     for attachment in model.attachments.values():
-        stem, dot, ext = attachment.file_name.rpartition(".")
-        if not dot:
-            stem, ext = ext, ""
-        name = slugify(stem) or "file"
-        ext = slugify(ext).lower()
-        file_name = f"{name}.{ext}" if ext else name
-        if ext in ("md", "mdx"):
-            file_name += ".txt"
-        attachment.path = posixpath.join(ASSETS_DIR, attachment.id.lower(), file_name)
+        attachment.path = attachment_path(attachment.id, attachment.file_name)
     return {"attachments": len(model.attachments)}
+
+
+def attachment_path(attachment_id: str, file_name: str) -> str:
+    """``_assets/<id>/<slugified name>.<ext>``, relative to the space folder."""
+    stem, dot, ext = file_name.rpartition(".")
+    if not dot:
+        stem, ext = ext, ""
+    name = slugify(stem) or "file"
+    ext = slugify(ext).lower()
+    safe = f"{name}.{ext}" if ext else name
+    if ext in ("md", "mdx"):
+        safe += ".txt"
+    return posixpath.join(ASSETS_DIR, attachment_id.lower(), safe)
 
 
 def relative_link(from_page_path: str, target_path: str) -> str:

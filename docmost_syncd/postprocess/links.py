@@ -53,6 +53,7 @@ class LinkIndex:
     server_url: str | None = None
     server_host: str | None = None
     foreign: ForeignLookup | None = None
+    fetch_attachment: Callable[[str, str], Attachment | None] | None = None  # for ids the ZIP lacks
     by_slug_id: dict[str, Page] = field(default_factory=dict)
     by_source: dict[str, Page] = field(default_factory=dict)
     used_assets: set[str] = field(default_factory=set)  # attachment paths some page links to
@@ -88,7 +89,10 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
     path = unquote(parts.path)
     attachment_match = ATTACHMENT_PATH.search(path)
     if attachment_match and (not parts.netloc or parts.netloc == index.server_host or "/api/files/" in path):
-        attachment: Attachment | None = index.model.attachments.get(attachment_match.group(1))
+        attachment_id, file_name = attachment_match.group(1), attachment_match.group(2)
+        attachment: Attachment | None = index.model.attachments.get(attachment_id)
+        if attachment is None and index.fetch_attachment is not None:
+            attachment = index.fetch_attachment(attachment_id, file_name)
         if attachment is None:
             return _Target(None, "attachment")
         index.used_assets.add(attachment.path)
