@@ -72,6 +72,14 @@ class DaemonProcess:
             self.proc.kill()
         self.proc.wait(timeout=30)
 
+    def terminate(self) -> int:
+        """SIGTERM, as systemd stops the service; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        status = self.proc.wait(timeout=60)
+        self.stop()
+        return status
+
 
 class NotifySocket:
     def __init__(self, path: Path) -> None:
@@ -230,9 +238,7 @@ def test_sigkill_mid_run_then_restart_recovers(served: tuple[DocmostDouble, str]
         assert sorted(p.name for p in (tmp_path / "docs" / "eng").rglob("*.md")) == before
         assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
     finally:
-        restarted.signal(signal.SIGTERM)
-        assert restarted.proc.wait(timeout=60) == 0
-        restarted.stop()
+        assert restarted.terminate() == 0
 
 
 def test_second_daemon_on_the_same_output_is_refused(
@@ -250,9 +256,7 @@ def test_second_daemon_on_the_same_output_is_refused(
         assert second.returncode == 1
         assert "another docmost-syncd" in second.stderr
     finally:
-        first.signal(signal.SIGTERM)
-        first.proc.wait(timeout=60)
-        first.stop()
+        first.terminate()
 
 
 def test_readyz_is_503_before_the_first_success(served: tuple[DocmostDouble, str], tmp_path: Path) -> None:
@@ -265,9 +269,7 @@ def test_readyz_is_503_before_the_first_success(served: tuple[DocmostDouble, str
         assert response.status_code == 503
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
     finally:
-        daemon.signal(signal.SIGTERM)
-        daemon.proc.wait(timeout=60)
-        daemon.stop()
+        daemon.terminate()
 
 
 def test_sync_once_exit_codes(served: tuple[DocmostDouble, str], tmp_path: Path) -> None:
@@ -336,6 +338,4 @@ def test_sighup_reloads_or_keeps_the_running_config(
         finished = daemon.wait_for("sync.finished")
         assert finished["pruned"] == 1 and not (tmp_path / "docs" / "bulk").exists()
     finally:
-        daemon.signal(signal.SIGTERM)
-        daemon.proc.wait(timeout=60)
-        daemon.stop()
+        daemon.terminate()
