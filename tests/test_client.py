@@ -272,3 +272,28 @@ def test_no_secret_in_logs_errors_or_repr(
     assert "auth.logged_in" in logs.names()
     assert PASSWORD not in text
     assert TOKEN not in text
+
+
+def test_streamed_export_retries_502_and_logs_in_again_on_401(
+    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
+) -> None:
+    replies = [Reply(502, b"{}", {})]
+    original = routed.answer
+
+    def flaky_then_new_session(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        if path == "/api/spaces/export" and replies:
+            return replies.pop(0)
+        reply = original(method, path, headers, body)
+        if path == "/api/auth/login" and reply.status == 200 and "second-token" in routed.valid_tokens:
+            reply.headers["set-cookie"] = "authToken=second-token; Path=/; HttpOnly"
+        return reply
+
+    routed.answer = flaky_then_new_session  # type: ignore[method-assign]
+    sleeps: list[float] = []
+    with make_client(docmost_settings, sleeps) as client:
+        assert client.export_space(routed.space_ids["eng"], tmp_path / "first.zip") is True
+        assert len(sleeps) == 1  # the 502, retried once
+        routed.valid_tokens = {"second-token"}  # the first session was revoked: the export gets a 401
+        assert client.export_space(routed.space_ids["eng"], tmp_path / "second.zip") is True
+    assert routed.count("/api/auth/login") == 2  # exactly one re-login
+    assert (tmp_path / "second.zip").read_bytes() == routed.export_bytes["eng"]

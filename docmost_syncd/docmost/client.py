@@ -122,7 +122,7 @@ class DocmostClient:
             raise AuthError("docmost.email and a password are needed to log in")
         body = {"email": settings.email, "password": settings.password.get_secret_value()}
         for attempt in (1, 2):
-            response = self._send("POST", "/api/auth/login", json=body, retry_transport=True)
+            response = self._send("POST", "/api/auth/login", json=body)
             if response.status_code == 429:
                 wait = _retry_after(response) or 60.0
                 if attempt == 1 and wait <= settings.login_max_wait_seconds:
@@ -168,17 +168,19 @@ class DocmostClient:
         path: str,
         *,
         json: Any,
-        retry_transport: bool,
         headers: dict[str, str] | None = None,
+        stream: bool = False,
     ) -> httpx.Response:
-        """One logical request with retries on connect errors, timeouts and 502/503/504."""
+        """One logical request with retries on connect errors, timeouts and 502/503/504.
+        With ``stream`` the body is not read yet: the caller reads and closes the response."""
         attempts = self._settings.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                response = self._http.request(method, path, json=json, headers=headers)
+                request = self._http.build_request(method, path, json=json, headers=headers)
+                response = self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
                 self._observe(path, type(exc).__name__, attempt > 1)
-                if not retry_transport or attempt == attempts:
+                if attempt == attempts:
                     raise DocmostError(
                         f"{method} {self._settings.url}{path}: {type(exc).__name__} after {attempt} attempt(s)"
                     ) from None
@@ -187,6 +189,7 @@ class DocmostClient:
                 continue
             self._observe(path, response.status_code, attempt > 1)
             if response.status_code in RETRY_STATUSES and attempt < attempts:
+                response.close()
                 self._log.warning("http.retry", endpoint=path, status=response.status_code, attempt=attempt)
                 self._sleep(self._backoff(attempt))
                 continue
@@ -197,21 +200,24 @@ class DocmostClient:
         if self._observer is not None:
             self._observer(endpoint, status, retry)
 
-    def _call(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        """An authenticated POST; a 401 triggers one fresh login, then fails clearly."""
+    def _call(
+        self, path: str, body: dict[str, Any] | None, *, method: str = "POST", stream: bool = False
+    ) -> httpx.Response:
+        """An authenticated request; a 401 triggers one fresh login, then fails clearly."""
         relogged = False
         while True:
-            response = self._send("POST", path, json=body, retry_transport=True, headers=self._auth_headers())
-            if response.status_code == 401 and self._settings.api_token is None and not relogged:
-                self._log.info("auth.expired", endpoint=path, action="logging in again")
-                self._token = None
-                relogged = True
-                continue
-            if response.status_code == 401:
+            response = self._send(method, path, json=body, headers=self._auth_headers(), stream=stream)
+            if response.status_code != 401:
+                return response
+            response.read()  # a streamed 401 too: its message is needed below
+            response.close()
+            if self._settings.api_token is not None or relogged:
                 raise AuthError(
-                    f"POST {path}: Docmost rejected the credentials (HTTP 401 {_error_message(response)})"
+                    f"{method} {path}: Docmost rejected the credentials (HTTP 401 {_error_message(response)})"
                 )
-            return response
+            self._log.info("auth.expired", endpoint=path, action="logging in again")
+            self._token = None
+            relogged = True
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST and unwrap the ``data`` envelope, raising DocmostError on any error status."""
@@ -328,59 +334,59 @@ class DocmostClient:
         empty_ok: bool,
         should_stop: Callable[[], bool] | None = None,
     ) -> None:
-        cap = self._settings.export_max_bytes
+        """Stream a download into ``destination``. Connects, 5xx and 401 are retried by _call;
+        a connection that breaks mid-body restarts the whole download, up to the same retries."""
         attempts = self._settings.retries + 1
-        relogged = False
-        attempt = 0
-        while True:
-            attempt += 1
+        for attempt in range(1, attempts + 1):
             try:
-                method = "GET" if body is None else "POST"
-                with self._http.stream(method, path, json=body, headers=self._auth_headers()) as response:
-                    self._observe(path, response.status_code, attempt > 1)
-                    if response.status_code == 401 and self._settings.api_token is None and not relogged:
-                        self._token = None
-                        relogged = True
-                        attempt -= 1
-                        continue
-                    if response.status_code in RETRY_STATUSES and attempt < attempts:
-                        self._log.warning(
-                            "http.retry", endpoint=path, status=response.status_code, attempt=attempt
-                        )
-                        self._sleep(self._backoff(attempt))
-                        continue
-                    if response.status_code != 200:
-                        response.read()
-                        message = _error_message(response)
-                        if empty_ok and response.status_code == 400 and message == EMPTY_SPACE_MESSAGE:
-                            return
-                        raise DownloadError(f"export via {path}: HTTP {response.status_code} {message}")
-                    written = 0
-                    with destination.open("wb") as handle:
-                        for chunk in response.iter_bytes(CHUNK_BYTES):
-                            if should_stop is not None and should_stop():
-                                raise CancelledError(f"export via {path} stopped: shutting down")
-                            if self._on_progress is not None:
-                                self._on_progress()
-                            written += len(chunk)
-                            if written > cap:
-                                raise DownloadError(
-                                    f"export via {path} exceeds docmost.export_max_bytes ({cap} bytes); stopped"
-                                )
-                            handle.write(chunk)
-                    return
+                self._receive(path, body, destination, empty_ok=empty_ok, should_stop=should_stop)
+                return
             except httpx.TransportError as exc:
-                self._observe(path, type(exc).__name__, attempt > 1)
+                self._observe(path, type(exc).__name__, True)
                 destination.unlink(missing_ok=True)
-                if attempt >= attempts:
+                if attempt == attempts:
                     raise DownloadError(
-                        f"export via {path} failed: {type(exc).__name__} after {attempt} attempt(s)"
+                        f"download via {path} failed: {type(exc).__name__} after {attempt} attempt(s)"
                     ) from None
                 self._log.warning("http.retry", endpoint=path, error=type(exc).__name__, attempt=attempt)
                 self._sleep(self._backoff(attempt))
             except (DownloadError, CancelledError):
                 destination.unlink(missing_ok=True)
                 raise
+
+    def _receive(
+        self,
+        path: str,
+        body: dict[str, Any] | None,
+        destination: Path,
+        *,
+        empty_ok: bool,
+        should_stop: Callable[[], bool] | None,
+    ) -> None:
+        cap = self._settings.export_max_bytes
+        response = self._call(path, body, method="GET" if body is None else "POST", stream=True)
+        try:
+            if response.status_code != 200:
+                response.read()
+                message = _error_message(response)
+                if empty_ok and response.status_code == 400 and message == EMPTY_SPACE_MESSAGE:
+                    return
+                raise DownloadError(f"download via {path}: HTTP {response.status_code} {message}")
+            written = 0
+            with destination.open("wb") as handle:
+                for chunk in response.iter_bytes(CHUNK_BYTES):
+                    if should_stop is not None and should_stop():
+                        raise CancelledError(f"download via {path} stopped: shutting down")
+                    if self._on_progress is not None:
+                        self._on_progress()
+                    written += len(chunk)
+                    if written > cap:
+                        raise DownloadError(
+                            f"download via {path} exceeds docmost.export_max_bytes ({cap} bytes); stopped"
+                        )
+                    handle.write(chunk)
+        finally:
+            response.close()
 
 
 def verify_zip(path: Path) -> None:
