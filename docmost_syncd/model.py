@@ -21,6 +21,11 @@ ATTACHMENT_PATH = re.compile(r"(?:^|/)files/([0-9a-fA-F-]{36})/([^/]+)$")
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
+def display_title(title: str | None) -> str:
+    """What the sidebar and front matter show: the exact Docmost title, or Docmost's 'Untitled'."""
+    return title if title and title.strip() else "Untitled"
+
+
 @dataclass(slots=True)
 class Attachment:
     id: str
@@ -46,8 +51,7 @@ class Page:
 
     @property
     def display_title(self) -> str:
-        """What the sidebar and front matter show: the exact Docmost title, or Docmost's 'Untitled'."""
-        return self.title if self.title and self.title.strip() else "Untitled"
+        return display_title(self.title)
 
     @property
     def source_dir(self) -> str:

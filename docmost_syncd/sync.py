@@ -28,7 +28,7 @@ from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.docmost.models import Space, TreePage
 from docmost_syncd.errors import CancelledError, PublishError, SyncdError
 from docmost_syncd.log import get_logger
-from docmost_syncd.model import PageFetcher, build_from_tree
+from docmost_syncd.model import PageFetcher, build_from_tree, display_title
 from docmost_syncd.postprocess.chain import METADATA_FILE, BuildContext, run_chain
 from docmost_syncd.postprocess.links import ForeignLookup, ForeignPage
 from docmost_syncd.postprocess.naming import safe_name, unique_names
@@ -66,7 +66,7 @@ class RunOutcome:
 
     @property
     def changed(self) -> list[SpaceOutcome]:
-        return [space for space in self.spaces if space.result in ("published", "removed")]
+        return [space for space in self.spaces if space.result == "published"]
 
 
 def tree_fingerprint(tree: list[TreePage]) -> str:
@@ -128,8 +128,8 @@ class Publisher:
             while stack:
                 node = stack.pop()
                 if node.get("slugId") and node.get("path"):
-                    title = node.get("title") if str(node.get("title") or "").strip() else "Untitled"
-                    pages[node["slugId"]] = ForeignPage(owner, f"{folder}/{node['path']}", str(title))
+                    title = display_title(node.get("title"))
+                    pages[node["slugId"]] = ForeignPage(owner, f"{folder}/{node['path']}", title)
                 stack.extend(node.get("children") or [])
         return pages
 
@@ -260,14 +260,14 @@ class Publisher:
             and self.swap.is_complete(self.swap.live(folder))
         )
 
-    def record_unchanged(self, space: Space, folder: str, seconds: float) -> SpaceOutcome:
+    def record_unchanged(self, space: Space, folder: str) -> SpaceOutcome:
         state = self.state.get(space.id)
         assert state is not None
         state.name, state.slug = space.name, space.slug
         state.last_attempt = state.last_success = time.time()
         state.last_result, state.last_error, state.consecutive_failures = "unchanged", None, 0
         self.state.update(state)
-        return SpaceOutcome(space.id, folder, space.name, "unchanged", state.pages, state.bytes, seconds)
+        return SpaceOutcome(space.id, folder, space.name, "unchanged", state.pages, state.bytes)
 
     def record_failure(self, space: Space, folder: str, error: str) -> None:
         state = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder, name=space.name)
@@ -307,16 +307,30 @@ def sync_space(
 ) -> SpaceOutcome:
     """One space, start to finish; raises on failure (the caller records it). ``force`` builds
     even when nothing changed upstream (a space it links into was republished)."""
+    started, started_at = time.monotonic(), time.time()
+    outcome = _sync_space(client, publisher, space, folder, should_stop, force)
+    # Every outcome carries its times: relinking orders spaces by them (an emptied space too).
+    outcome.seconds = time.monotonic() - started
+    outcome.started_at, outcome.finished_at = started_at, time.time()
+    return outcome
+
+
+def _sync_space(
+    client: DocmostClient,
+    publisher: Publisher,
+    space: Space,
+    folder: str,
+    should_stop: Callable[[], bool] | None,
+    force: bool,
+) -> SpaceOutcome:
     log = get_logger(space=folder)
-    started = time.monotonic()
-    started_at = time.time()
     log.info("space.started", space_id=space.id, name=space.name)
     tree = client.page_tree(space.id)
     fingerprint = tree_fingerprint(tree)
     latest_update = client.latest_update(space.id) if tree else None
     if not force and publisher.unchanged_upstream(space, folder, fingerprint, latest_update):
         log.info("space.skipped_export", reason="page tree and latest update time unchanged")
-        return publisher.record_unchanged(space, folder, time.monotonic() - started)
+        return publisher.record_unchanged(space, folder)
     downloads = publisher.swap.state_dir / DOWNLOADS_DIR
     downloads.mkdir(exist_ok=True)
     archive_path = downloads / f"{folder}.zip"
@@ -326,7 +340,7 @@ def sync_space(
         if not has_pages:
             removed = publisher.unpublish(space.id)
             log.info("space.empty", removed_folder=removed)
-            return SpaceOutcome(space.id, folder, space.name, "empty", seconds=time.monotonic() - started)
+            return SpaceOutcome(space.id, folder, space.name, "empty")
         publisher.check_disk(folder, archive_path.stat().st_size)
         outcome = publisher.build_and_publish(
             space,
@@ -341,8 +355,6 @@ def sync_space(
         )
     finally:
         archive_path.unlink(missing_ok=True)
-    outcome.seconds = time.monotonic() - started
-    outcome.started_at, outcome.finished_at = started_at, time.time()
     return outcome
 
 

@@ -375,3 +375,26 @@ def test_an_attachment_the_server_cannot_find_becomes_plain_text(
         e["detail"] for e in logs.events() if e["event"] == "space.link_unresolved" and e["space"] == "eng"
     ]
     assert any("could not be fetched" in w and "diagram.png" in w for w in warnings)
+
+
+def test_a_space_linking_into_one_that_emptied_in_the_same_run_is_relinked(
+    routed: DocmostDouble, settings: Settings
+) -> None:
+    """Every outcome, the early 'empty' return included, carries its times for relinking."""
+    from docmost_syncd.docmost.models import Space
+    from docmost_syncd.sync import _to_relink, sync_space
+
+    sync(settings)
+    assert settings.output.dir is not None
+    publisher = Publisher(settings.output.dir, settings.limits)
+    eng = publisher.state.get(routed.space_ids["eng"])
+    assert eng is not None
+    eng.links_to = ["slug:empty"]
+    publisher.state.update(eng)
+    spaces = {slug: Space(id=space_id, name=slug, slug=slug) for slug, space_id in routed.space_ids.items()}
+    with DocmostClient(settings.docmost, sleep=lambda _s: None) as client:
+        built = sync_space(client, publisher, spaces["eng"], "eng")
+        emptied = sync_space(client, publisher, spaces["empty"], "empty")
+    assert (built.result, emptied.result) == ("unchanged", "empty")
+    assert built.started_at > 0 and emptied.finished_at > built.started_at
+    assert _to_relink(publisher, [spaces["eng"], spaces["empty"]], [built, emptied], []) == [spaces["eng"]]
