@@ -136,6 +136,8 @@ def rewrite(
         ('<img src="/api/files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf">',
          '<img src="../_assets/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf">'),
         ("[srv](/settings/account)", "[srv](https://docmost.example.com/settings/account)"),
+        ('<a href="/settings/account">s</a>', '<a href="https://docmost.example.com/settings/account">s</a>'),
+        ('<a href="https://example.com/x">x</a>', '<a href="https://example.com/x">x</a>'),
     ],
 )  # fmt: skip
 def test_link_forms(linked: tuple[SpaceModel, Page, Page, Page], body: str, expected: str) -> None:

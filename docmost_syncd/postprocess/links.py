@@ -147,11 +147,11 @@ def rewrite_links_in_prose(chunk: str, page: Page, index: LinkIndex, warnings: l
     def replace(match: re.Match[str]) -> str:
         if match.group("attr"):
             target = _resolve(index, page, match.group("attr_value"))
-            if target.what == "external" or target.path is None:
-                if target.path is None:
-                    warnings.append(f"unresolved {target.what} reference {match.group('attr_value')!r}")
+            if target.path is None:
+                warnings.append(f"unresolved {target.what} reference {match.group('attr_value')!r}")
                 return match.group(0)
-            new = relative_link(page.path, target.path)
+            # External targets keep their URL, except server paths, which _resolve made absolute.
+            new = target.path if target.what == "external" else relative_link(page.path, target.path)
             return f"{match.group('attr')}={match.group('q')}{new}{match.group('q')}"
         raw = match.group("dest") or match.group("auto") or match.group("bare") or ""
         target = _resolve(index, page, raw)
