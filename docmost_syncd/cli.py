@@ -14,17 +14,16 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from docmost_syncd import __version__
+from docmost_syncd.archive.convert import convert_export
 from docmost_syncd.config import LimitsSettings, LoadedConfig, effective_config, load_config, require_server
-from docmost_syncd.docmost.archive import SafeArchive
 from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import ConfigError, LockedError, SyncdError
 from docmost_syncd.log import configure_logging, get_logger
-from docmost_syncd.model import tree_from_archive
 from docmost_syncd.postprocess.naming import safe_name
 from docmost_syncd.publish.lock import OutputLock
+from docmost_syncd.publish.publisher import Publisher
 from docmost_syncd.publish.state import StateStore
 from docmost_syncd.publish.swap import STATE_DIR_NAME
-from docmost_syncd.sync import Publisher
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
 EXPORT_SUFFIX = "-space-export.zip"
@@ -156,10 +155,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         publisher = Publisher(args.output, LimitsSettings())
         publisher.recover()
         try:
-            with SafeArchive(args.zip, LimitsSettings()) as archive:
-                tree = tree_from_archive(archive)
             folder = publisher.assign_folders([space])[space.id]
-            outcome = publisher.build_and_publish(space, folder, tree, args.zip, fetch_page=None)
+            outcome = convert_export(publisher, args.zip, space, folder)
         except SyncdError as exc:
             log.error(
                 "space.failed", space=folder, source=str(args.zip), error=str(exc), kept="the published copy"

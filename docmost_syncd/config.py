@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -76,7 +77,12 @@ class DocmostSettings(_Section):
     verify_tls: bool = True
     ca_bundle: Path | None = None
     retries: int = Field(default=4, ge=0, le=10)
-    export_max_bytes: int = Field(default=4 * 1024**3, gt=0)
+    # requests in flight to Docmost at once, over every space (its server is someone's wiki)
+    max_parallel_requests: int = Field(default=4, ge=1, le=32)
+    # largest attachment downloaded; `export_max_bytes` is its name from the export-based releases
+    max_file_bytes: int = Field(
+        default=4 * 1024**3, gt=0, validation_alias=AliasChoices("max_file_bytes", "export_max_bytes")
+    )
     login_max_wait_seconds: float = Field(default=120.0, ge=0)
 
     @model_validator(mode="after")
@@ -92,6 +98,8 @@ class DocmostSettings(_Section):
 class OutputSettings(_Section):
     dir: Path | None = None
     fsync_files: bool = False
+    # "text": formulas as code, builds on any Docusaurus site; "katex": $…$ for remark-math + rehype-katex
+    math: Literal["text", "katex"] = "text"
 
 
 class SyncSettings(_Section):

@@ -32,8 +32,12 @@ class RateLimitedError(AuthError):
         super().__init__(message)
 
 
+class NotFoundError(DocmostError):
+    """Docmost answered 404: the page or file is gone (deleted or trashed since it was listed)."""
+
+
 class DownloadError(DocmostError):
-    """An export download failed, was cut short or is not a valid ZIP."""
+    """A download failed or was cut short."""
 
 
 class ArchiveError(SyncdError):

@@ -1,24 +1,16 @@
-"""The space model: the one structure the postprocess chain works on.
+"""The space model: the one structure naming, layout, rendering and writing work on.
 
-Built from the live page tree (the API, or the export's metadata when converting offline) and the
-export ZIP. Page bodies stay in the ZIP until the writer needs them (``source``), so memory does
-not grow with the space; only pages the ZIP lost carry their body in memory (``body``).
+``sync`` builds it from the page listing of the server, ``convert`` from an export ZIP's
+metadata. It holds no page bodies (they stay in the page cache or the ZIP until the writer needs
+them), so memory does not grow with the size of pages, and it imports nothing that talks to a
+server.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-
-from docmost_syncd.docmost.archive import SafeArchive, decode_metadata_key
-from docmost_syncd.docmost.models import TreePage, sibling_order
-from docmost_syncd.errors import BuildError
-from docmost_syncd.log import get_logger
-
-ATTACHMENT_PATH = re.compile(r"(?:^|/)files/([0-9a-fA-F-]{36})/([^/]+)$")
-_H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
 def display_title(title: str | None) -> str:
@@ -26,11 +18,16 @@ def display_title(title: str | None) -> str:
     return title if title and title.strip() else "Untitled"
 
 
+def sibling_order(position: str, page_id: str) -> tuple[bytes, str]:
+    """Docmost orders siblings by ``position COLLATE "C"`` then id: compare positions byte-wise."""
+    return (position.encode("utf-8"), page_id)
+
+
 @dataclass(slots=True)
 class Attachment:
     id: str
     file_name: str
-    entry: str  # the ZIP entry holding the bytes
+    entry: str = ""  # the ZIP entry holding the bytes (convert); empty when they come from the cache
     path: str = ""  # published path relative to the space folder, set by the layout step
 
 
@@ -42,11 +39,13 @@ class Page:
     icon: str | None
     position: str
     parent_id: str | None
-    source: str | None = None  # ZIP entry of the body; None when the body came from elsewhere
-    body: str | None = None  # only for pages the ZIP lost (fetched one by one)
+    updated_at: str | None = None
+    source: str | None = None  # ZIP entry of the body (convert only)
+    empty: bool = False  # no body at all: with no title and no children it is an editor placeholder
+    extension: str = ".md"  # ".mdx" when the rendering needs JSX (see render/)
     children: list[Page] = field(default_factory=list)
-    name: str = ""  # path component, set by the naming step
-    path: str = ""  # published .md path relative to the space folder, set by the layout step
+    name: str = ""  # path component, set by the layout step
+    path: str = ""  # published file relative to the space folder, set by the layout step
     sidebar_position: int = 0
 
     @property
@@ -81,144 +80,32 @@ class SpaceModel:
         return sum(1 for _ in self.walk())
 
 
-PageFetcher = Callable[[str], str]
-"""Returns the markdown of one page by id (the single-page export)."""
-
-
-def _link_tree(model: SpaceModel, pages: list[Page]) -> None:
-    by_id = {page.id: page for page in pages}
-    for page in pages:
+def build_tree(model: SpaceModel, pages: Iterable[Page]) -> SpaceModel:
+    """Hang every page under its parent (a page whose parent is not listed becomes a root) and
+    sort siblings in Docmost's order."""
+    listed = list(pages)
+    by_id = {page.id: page for page in listed}
+    for page in listed:
         parent = by_id.get(page.parent_id) if page.parent_id else None
-        (parent.children if parent is not None else model.roots).append(page)
-    for group in [model.roots, *(page.children for page in pages)]:
+        (parent.children if parent is not None and parent is not page else model.roots).append(page)
+    for group in [model.roots, *(page.children for page in listed)]:
         group.sort(key=lambda p: sibling_order(p.position, p.id))
-
-
-def _index_attachments(archive: SafeArchive) -> dict[str, Attachment]:
-    """Attachment id → one ZIP copy (Docmost stores a copy per folder that references it)."""
-    found: dict[str, Attachment] = {}
-    for name in archive.names():
-        match = ATTACHMENT_PATH.search(name)
-        if match and match.group(1) not in found:
-            found[match.group(1)] = Attachment(id=match.group(1), file_name=match.group(2), entry=name)
-    return found
-
-
-def _entries_by_page_id(archive: SafeArchive) -> dict[str, str]:
-    """pageId → ZIP entry, leaving out every entry two pages claim (Docmost's collisions)."""
-    metadata = archive.metadata()
-    if metadata is None:
-        return {}
-    claims: dict[str, list[str]] = {}
-    for key, info in metadata["pages"].items():
-        if isinstance(info, dict) and info.get("pageId"):
-            claims.setdefault(decode_metadata_key(key), []).append(str(info["pageId"]))
-    entries: dict[str, str] = {}
-    for entry, page_ids in claims.items():
-        if len(page_ids) == 1 and entry in archive.files and entry not in archive.ambiguous:
-            entries[page_ids[0]] = entry
-    return entries
-
-
-def build_from_tree(
-    space_id: str,
-    name: str,
-    slug: str,
-    folder: str,
-    tree: list[TreePage],
-    archive: SafeArchive | None,
-    fetch_page: PageFetcher | None,
-) -> SpaceModel:
-    """The live tree decides which pages exist; the ZIP supplies their bodies. A tree page the
-    ZIP lost (Docmost drops pages whose file names collide) is fetched with the single-page export.
-    ZIP pages outside the live tree (trash on servers older than 0.25) are not published."""
-    log = get_logger(space=folder)
-    model = SpaceModel(id=space_id, name=name, slug=slug, folder=folder)
-    entries = _entries_by_page_id(archive) if archive is not None else {}
-    if archive is not None:
-        model.attachments = _index_attachments(archive)
-    pages: list[Page] = []
-    fetched = 0
-    for item in tree:
-        page = Page(
-            id=item.id,
-            slug_id=item.slug_id,
-            title=item.title,
-            icon=item.icon,
-            position=item.position,
-            parent_id=item.parent_id,
-            source=entries.get(item.id),
-        )
-        if page.source is None:
-            if fetch_page is None:
-                raise BuildError(
-                    f"page {item.id} ({item.title!r}) is missing from the export and cannot be fetched"
-                )
-            page.body = fetch_page(item.id)
-            fetched += 1
-        pages.append(page)
-    if fetched:
-        log.info(
-            "space.pages_recovered", count=fetched, reason="missing from the export ZIP (name collisions)"
-        )
-    live = {page.id for page in pages}
-    outside = sum(1 for page_id in entries if page_id not in live)
-    if outside:
-        log.info(
-            "space.pages_not_live", count=outside, reason="in the ZIP but not in the live tree (trashed)"
-        )
-    _link_tree(model, pages)
     return model
 
 
-def tree_from_archive(archive: SafeArchive) -> list[TreePage]:
-    """Offline (``convert``): the tree from docmost-metadata.json, titles from each file's first H1."""
-    metadata = archive.metadata()
-    if metadata is None:
-        raise BuildError(
-            f"{archive.path.name} has no docmost-metadata.json (Docmost older than 0.25); "
-            "convert needs it to know the page tree"
-        )
-    key_to_id: dict[str, str] = {}
-    for key, info in metadata["pages"].items():
-        if isinstance(info, dict) and info.get("pageId"):
-            key_to_id[key] = str(info["pageId"])
-    tree: list[TreePage] = []
-    for key, info in metadata["pages"].items():
-        if key not in key_to_id:
-            continue
-        entry = decode_metadata_key(key)
-        title = _first_h1(archive, entry) if entry in archive.files else None
-        if title is None:
-            title = posixpath.splitext(posixpath.basename(entry))[0]
-        parent_key = info.get("parentPath")
-        tree.append(
-            TreePage(
-                id=key_to_id[key],
-                slug_id=str(info.get("slugId") or ""),
-                title=title,
-                icon=info.get("icon"),
-                position=str(info.get("position") or ""),
-                parent_id=key_to_id.get(parent_key) if parent_key else None,
-                has_children=False,
-            )
-        )
-    return tree
+def drop_empty_placeholders(model: SpaceModel) -> dict[str, int]:
+    """An untitled page with no body and no children is an editor placeholder, not content.
+    A page titled "Untitled", or any page with text or children, stays."""
 
+    def prune(pages: list[Page]) -> list[Page]:
+        kept = []
+        for page in pages:
+            page.children = prune(page.children)
+            if page.children or (page.title and page.title.strip()) or not page.empty:
+                kept.append(page)
+            else:
+                model.dropped.append(page.id)
+        return kept
 
-def _first_h1(archive: SafeArchive, entry: str) -> str | None:
-    for line in archive.read_text(entry).splitlines():
-        if not line.strip():
-            continue
-        match = _H1.match(line)
-        return unescape_markdown(match.group(1)) if match else None
-    return None
-
-
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
-
-
-def unescape_markdown(text: str) -> str:
-    """Undo Turndown's escaping of a title in the H1 (``\\[v2\\]`` → ``[v2]``, ``&lt;`` → ``<``)."""
-    text = _MD_ESCAPE.sub(r"\1", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    model.roots = prune(model.roots)
+    return {"dropped": len(model.dropped)}

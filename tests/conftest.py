@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import respx
 
+from docmost_syncd.cli import main
 from docmost_syncd.config import DocmostSettings, Settings
 from docmost_syncd.log import configure_logging
 from tests.docmost_double import DocmostDouble
+from tests.helpers import sync
+from tests.sitekit import (
+    KIT,
+    NODE,
+    NODE_MISSING,
+    NPM,
+    build,
+    install_node_modules,
+    make_site,
+    write_pitfalls_zip,
+)
 
 BASE_URL = "http://docmost.test"
 PASSWORD = "correct-password"
+SPACES = ["sec-common", "eng", "bulk", "empty", "kitchen"]  # the recorded spaces of 0.95.0
 
 
 @pytest.fixture
@@ -64,5 +77,73 @@ def settings(tmp_path: Path, docmost_settings: DocmostSettings) -> Settings:
     return Settings(
         docmost=docmost_settings,
         output={"dir": tmp_path / "docs"},
-        sync={"spaces_include": ["sec-common", "eng", "bulk", "empty"]},
+        sync={"spaces_include": SPACES},
     )
+
+
+# ---- the published output and real Docusaurus builds of it (test_docusaurus, test_browser) ----
+
+# Export variants converted offline next to the synced spaces, so one build covers them all.
+OFFLINE = {
+    "sec-common-before-deletes": "sec-common.before-deletes.with-attachments.zip",
+    "sec-common-no-attachments": "sec-common.without-attachments.zip",
+    "eng-no-attachments": "eng.without-attachments.zip",
+    "bulk-no-attachments": "bulk.without-attachments.zip",
+}
+
+
+def publish_everything(docs: Path, math: str, scratch: Path) -> None:
+    """Every recorded 0.95.0 space synced (in ``math`` mode), the export variants converted."""
+    double = DocmostDouble(password=PASSWORD)
+    settings = Settings(
+        docmost=DocmostSettings(url=BASE_URL, email="admin@example.com", password=PASSWORD),
+        output={"dir": docs, "math": math},
+        sync={"spaces_include": SPACES},
+    )
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=double.respx_side_effect)
+        assert not sync(settings).failed
+    exports = Path(__file__).parent / "fixtures" / "docmost-0.95.0" / "exports"
+    for folder, zip_name in OFFLINE.items():
+        assert main(["convert", str(exports / zip_name), "--output", str(docs), "--space", folder]) == 0
+    pitfalls = scratch / "pitfalls-space-export.zip"
+    write_pitfalls_zip(pitfalls)
+    assert main(["convert", str(pitfalls), "--output", str(docs)]) == 0
+
+
+@pytest.fixture(scope="session")
+def published_docs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The same wiki published twice: with math for KaTeX, and with the default text math."""
+    root = tmp_path_factory.mktemp("published")
+    folders = {}
+    for math in ("katex", "text"):
+        folders[math] = root / math
+        publish_everything(folders[math], math, root)
+    return folders
+
+
+@pytest.fixture(scope="session")
+def kit_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if NODE is None or NPM is None:
+        pytest.skip(NODE_MISSING)
+    return install_node_modules(tmp_path_factory.mktemp("npm"))
+
+
+SiteBuild = tuple[Path, str, int]  # build folder, what the build printed, its exit status
+
+
+@pytest.fixture(scope="session")
+def kit_build(
+    kit_modules: Path, published_docs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], SiteBuild]:
+    """The site kit built once per markdown format over the KaTeX output."""
+    builds: dict[str, SiteBuild] = {}
+
+    def get(fmt: str) -> SiteBuild:
+        if fmt not in builds:
+            site = make_site(tmp_path_factory.mktemp(f"kit-{fmt}"), KIT, kit_modules)
+            result = build(site, published_docs["katex"], fmt)
+            builds[fmt] = (site / f"build-{fmt}", result.stdout + result.stderr, result.returncode)
+        return builds[fmt]
+
+    return get

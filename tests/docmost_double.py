@@ -1,37 +1,45 @@
-"""A Docmost 0.95.0 double that answers with the recorded fixtures.
+"""A Docmost double that answers from the page-by-page recordings of real servers.
 
-``DocmostDouble.answer`` maps one request to one recorded response; the same object serves respx
-(``respx_side_effect``) and a real loopback HTTP server (``serve``), so client tests and daemon
-tests speak to the same recorded server. Nothing here is invented: every body comes from
-tests/fixtures/docmost-0.95.0 (the login token is a placeholder, as in the recordings).
+``DocmostDouble(version)`` loads ``tests/fixtures/docmost-<version>-pages``: the space list, every
+recorded ``/api/pages/recent`` item and ``/api/pages/info`` body (ProseMirror content included)
+and every attachment's bytes. It answers login, ``/api/version``, ``/api/spaces``,
+``/api/pages/recent`` (newest edit first, cursor-paginated with Docmost's cursor format),
+``/api/pages/info`` and ``GET /api/files/<id>/<name>``; anything else gets the recorded 404.
+
+The same object serves respx (``respx_side_effect``) and a real loopback server (``serve``).
+Tests change the wiki through methods named like what a user does in Docmost (``edit``,
+``rename``, ``move``, ``trash``...); each change bumps the page's ``updatedAt`` as Docmost's
+``updatePage`` does. Every request is counted, and the most requests seen in flight at once
+is kept.
 """
 
 from __future__ import annotations
 
-import io
+import base64
+import copy
 import json
 import threading
-import zipfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 
 from tests.loopback import Answer, serve
 
-FIXTURES = Path(__file__).parent / "fixtures" / "docmost-0.95.0"
-API = FIXTURES / "api"
-EXPORTS = FIXTURES / "exports"
+FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "test-session-token-0123456789"
-SPACES = ("sec-common", "eng", "bulk", "empty")
-
-
-def api_fixture(name: str) -> dict[str, Any]:
-    return json.loads((API / f"{name}.json").read_text(encoding="utf-8"))
+VERSIONS = ("0.70.3", "0.80.2", "0.90.1", "0.95.0")
+LOGIN = FIXTURES / "docmost-0.95.0" / "api" / "auth-login-success.json"
+NOT_FOUND_ROUTE = FIXTURES / "docmost-0.95.0" / "api" / "error-404-unknown-route.json"
+UNAUTHORIZED = FIXTURES / "docmost-0.95.0" / "api" / "error-401-no-cookie-spaces.json"
+WRONG_PASSWORD = FIXTURES / "docmost-0.95.0" / "api" / "auth-login-wrong-password.json"
+PAGE_NOT_FOUND = FIXTURES / "docmost-0.95.0" / "api" / "pages-info-permanently-deleted-page.json"
+LISTING_ONLY = ("content", "creator", "lastUpdatedBy", "contributors", "deletedBy", "permissions")
 
 
 @dataclass
@@ -42,179 +50,293 @@ class Reply:
 
 
 def _json_reply(status: int, body: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(
-        status,
-        json.dumps(body, ensure_ascii=False).encode(),
-        {"content-type": "application/json", **(headers or {})},
-    )
+    data = json.dumps(body, ensure_ascii=False).encode()
+    return Reply(status, data, {"content-type": "application/json; charset=utf-8", **(headers or {})})
 
 
-def _recorded(name: str) -> Reply:
-    exchange = api_fixture(name)["response"]
+def recorded(path: Path) -> Reply:
+    exchange = json.loads(path.read_text(encoding="utf-8"))["response"]
     headers = {
-        k: v for k, v in exchange["headers"].items() if k.lower() in ("retry-after-auth", "content-type")
+        k: v for k, v in exchange["headers"].items() if k.lower() in ("retry-after-auth", "retry-after")
     }
     return _json_reply(exchange["status"], exchange["body"], headers)
 
 
-class DocmostDouble:
-    """State: which token is valid, what each space exports, and every request seen."""
+def _envelope(data: Any) -> dict[str, Any]:
+    return {"data": data, "success": True, "status": 200}
 
-    def __init__(self, password: str = "correct-password") -> None:
+
+def encode_cursor(updated_at: str, page_id: str) -> str:
+    """Docmost's keyset cursor: base64 of the URL-encoded sort keys."""
+    raw = f"updatedAt={quote(updated_at, safe='')}&id={page_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    fields = dict(part.split("=", 1) for part in raw.split("&"))
+    return unquote(fields["updatedAt"]), fields["id"]
+
+
+class DocmostDouble:
+    def __init__(self, version: str = "0.95.0", password: str = "correct-password") -> None:
+        self.version = version
+        self.root = FIXTURES / f"docmost-{version}-pages"
         self.password = password
         self.valid_tokens = {TOKEN}
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        self.login_replies: list[Reply] = []  # queued special answers for /api/auth/login
-        self.export_overrides: dict[str, Reply] = {}  # space slug -> reply
-        self.export_bytes: dict[str, bytes] = {}  # space slug -> zip bytes
         self.lock = threading.Lock()
-        self.export_gate: threading.Event | None = None  # when set, exports wait for it
-        self.export_started = threading.Event()
-        self.spaces_pages: list[dict[str, Any]] = [
-            api_fixture(f"spaces-list-limit10-page{n}")["response"]["body"] for n in (1, 2, 3)
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.replies: dict[str, list[Reply]] = {}  # path → queued answers given before the real one
+        self.gate: threading.Event | None = None  # when set up, /api/pages/info waits for it
+        self.gate_reached = threading.Event()
+        self.delay = 0.0  # seconds every answer waits (to see requests overlap)
+        self._clock = 0
+        spaces_body = json.loads((self.root / "api" / "spaces.json").read_text(encoding="utf-8"))
+        recorded_slugs = {path.stem for path in (self.root / "api" / "recent").glob("*.json")}
+        self.spaces: list[dict[str, Any]] = [
+            item
+            for item in spaces_body["response"]["body"]["data"]["items"]
+            if item["slug"] in recorded_slugs
         ]
-        self.trees: dict[str, dict[str, Any]] = {}
-        self.space_slug_by_id: dict[str, str] = {}
-        self.page_slug_id: dict[str, tuple[str, str]] = {}  # page id -> (space slug, slugId)
-        for slug in SPACES:
-            tree = json.loads((API / "trees" / f"{slug}.json").read_text(encoding="utf-8"))
-            self.space_slug_by_id[tree["space"]["id"]] = slug
-            for exchange in tree["exchanges"]:
-                request = exchange["request"]["body"]
-                key = (request.get("pageId") or request["spaceId"], request.get("cursor"))
-                self.trees[json.dumps(key)] = exchange["response"]["body"]
+        self.items: dict[str, dict[str, Any]] = {}  # page id → its /api/pages/recent item
+        self.info: dict[str, dict[str, Any]] = {}  # page id → its /api/pages/info data
+        for slug in recorded_slugs:
+            walk = json.loads((self.root / "api" / "recent" / f"{slug}.json").read_text(encoding="utf-8"))
+            for exchange in walk["exchanges"]:
                 for item in exchange["response"]["body"]["data"]["items"]:
-                    self.page_slug_id[item["id"]] = (slug, item["slugId"])
-        for slug in ("sec-common", "eng", "bulk"):
-            self.export_bytes[slug] = (EXPORTS / f"{slug}.with-attachments.zip").read_bytes()
+                    self.items[item["id"]] = item
+        for path in (self.root / "api" / "pages-info").glob("*.json"):
+            data = json.loads(path.read_text(encoding="utf-8"))["response"]["body"]["data"]
+            if data["id"] in self.items:
+                self.info[data["id"]] = data
+        self.files: dict[str, tuple[str, bytes]] = {}  # attachment id → (file name, bytes)
+        for entry in json.loads((self.root / "api" / "files-index.json").read_text(encoding="utf-8")):
+            if entry.get("status") == 200:
+                self.files[entry["id"]] = (entry["fileName"], (self.root / entry["path"]).read_bytes())
+        self.trashed: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # id → (item, info)
+        self.version_body = json.loads((self.root / "api" / "version.json").read_text(encoding="utf-8"))
+
+    # ---- what the recordings hold -----------------------------------------------------------
 
     @property
     def space_ids(self) -> dict[str, str]:
-        return {slug: space_id for space_id, slug in self.space_slug_by_id.items()}
+        return {space["slug"]: space["id"] for space in self.spaces}
+
+    def pages_of(self, slug: str) -> list[dict[str, Any]]:
+        space_id = self.space_ids[slug]
+        return [item for item in self.items.values() if item["spaceId"] == space_id]
+
+    def page_id(self, slug: str, title: str) -> str:
+        return next(item["id"] for item in self.pages_of(slug) if item["title"] == title)
 
     def count(self, path: str) -> int:
         with self.lock:
-            return sum(1 for seen, _ in self.requests if seen == path)
+            return sum(1 for seen, _ in self.requests if seen == path or seen.startswith(path + "/"))
+
+    def reset_counts(self) -> None:
+        with self.lock:
+            self.requests.clear()
+
+    # ---- answering --------------------------------------------------------------------------
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         payload = json.loads(body) if body else {}
         with self.lock:
             self.requests.append((path, payload))
-        if method == "GET" and path.startswith("/api/files/"):
-            return self._file(path, headers)
-        if method != "POST":
-            return _recorded("spaces-list-GET-method")
-        if path == "/api/auth/login":
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            queued = self.replies.get(path)
+            special = queued.pop(0) if queued else None
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            if special is not None:
+                return special
+            return self._answer(method, path, headers, payload)
+        finally:
             with self.lock:
-                if self.login_replies:
-                    return self.login_replies.pop(0)
+                self.in_flight -= 1
+
+    def _answer(self, method: str, path: str, headers: dict[str, str], payload: dict[str, Any]) -> Reply:
+        if path == "/api/auth/login" and method == "POST":
             if payload.get("password") != self.password:
-                return _recorded("auth-login-wrong-password")
-            reply = _recorded("auth-login-success")
+                return recorded(WRONG_PASSWORD)
+            reply = recorded(LOGIN)
             reply.headers["set-cookie"] = f"authToken={TOKEN}; Path=/; HttpOnly; SameSite=Lax"
             return reply
-        auth = headers.get("authorization", "")
-        if auth.removeprefix("Bearer ") not in self.valid_tokens:
-            return _recorded("error-401-no-cookie-spaces")
-        if path == "/api/spaces":
-            cursor = payload.get("cursor")
-            index = 0
-            for number in range(1, len(self.spaces_pages)):
-                if self.spaces_pages[number - 1]["data"]["meta"]["nextCursor"] == cursor:
-                    index = number
-            return _json_reply(200, self.spaces_pages[index])
-        if path == "/api/pages/sidebar-pages":
-            key = json.dumps((payload.get("pageId") or payload.get("spaceId"), payload.get("cursor")))
-            if key in self.trees:
-                return _json_reply(200, self.trees[key])
-            return _recorded("sidebar-pages-unknown-space")
-        if path == "/api/spaces/export":
-            slug = self.space_slug_by_id.get(payload.get("spaceId", ""))
-            if slug is None:
-                return _recorded("spaces-export-unknown-space-id")
-            self.export_started.set()
-            if self.export_gate is not None:
-                self.export_gate.wait(timeout=60)
-            if slug in self.export_overrides:
-                return self.export_overrides[slug]
-            if slug not in self.export_bytes:
-                return _recorded("spaces-export-empty-space")
-            return Reply(200, self.export_bytes[slug], {"content-type": "application/zip"})
-        if path == "/api/pages/export":
-            found = self.page_slug_id.get(payload.get("pageId", ""))
-            if found is None:
-                return _recorded("pages-export-unknown-page")
-            markdown = EXPORTS / "pages" / f"{found[0]}.{found[1]}.md"
-            return Reply(200, markdown.read_bytes(), {"content-type": "application/octet-stream"})
-        if path == "/api/pages/recent":
-            return self._recent(payload.get("spaceId", ""))
-        return _recorded("error-404-unknown-route")
-
-    def _recent(self, space_id: str) -> Reply:
-        """The recorded /api/pages/recent shape, its items taken from the space's export metadata
-        (real page ids and updatedAt values), newest first, as Docmost orders them."""
-        recorded = api_fixture("pages-recent-limit3")["response"]["body"]
-        template = recorded["data"]["items"][0]
-        slug = self.space_slug_by_id.get(space_id)
-        items = []
-        if slug in self.export_bytes and b"docmost-metadata.json" in self.export_bytes[slug]:
-            pages = metadata_of(self.export_bytes[slug])["pages"].values()
-            newest = sorted(pages, key=lambda p: (p["updatedAt"], p["pageId"]), reverse=True)[:1]
-            items = [
-                dict(
-                    template,
-                    id=p["pageId"],
-                    slugId=p["slugId"],
-                    spaceId=space_id,
-                    updatedAt=p["updatedAt"],
-                    space={"id": space_id, "slug": slug, "name": slug},
-                )
-                for p in newest
-            ]
-        meta = dict(recorded["data"]["meta"], limit=1, hasNextPage=False, nextCursor=None)
-        return _json_reply(200, {"data": {"items": items, "meta": meta}, "success": True, "status": 200})
-
-    def _file(self, path: str, headers: dict[str, str]) -> Reply:
-        """GET /api/files/<id>/<name>: the attachment's bytes, taken from the recorded
-        with-attachments exports (Docmost stores them at files/<id>/<name> in the ZIP)."""
         if headers.get("authorization", "").removeprefix("Bearer ") not in self.valid_tokens:
-            return _recorded("error-401-no-cookie-spaces")
-        wanted = unquote(path.removeprefix("/api/"))
-        for slug in ("sec-common", "eng"):
-            with zipfile.ZipFile(EXPORTS / f"{slug}.with-attachments.zip") as archive:
-                for name in archive.namelist():
-                    if name.replace("//", "/").lstrip("/").endswith(wanted):
-                        return Reply(200, archive.read(name), {"content-type": "application/octet-stream"})
-        return _recorded("error-404-unknown-route")
+            return recorded(UNAUTHORIZED)
+        if method == "GET" and path.startswith("/api/files/"):
+            return self._file(path)
+        if method != "POST":
+            return recorded(NOT_FOUND_ROUTE)
+        if path == "/api/version":
+            return _json_reply(200, self.version_body["response"]["body"])
+        if path == "/api/spaces":
+            meta = {
+                "limit": 100,
+                "hasNextPage": False,
+                "hasPrevPage": False,
+                "nextCursor": None,
+                "prevCursor": None,
+            }
+            return _json_reply(200, _envelope({"items": self.spaces, "meta": meta}))
+        if path == "/api/pages/recent":
+            return self._recent(payload)
+        if path == "/api/pages/info":
+            return self._info(payload)
+        return recorded(NOT_FOUND_ROUTE)
 
-    def touch(self, slug: str, text: str = "Edited upstream.") -> None:
-        """An edit in Docmost: one page gets a paragraph and a newer updatedAt in the metadata."""
-        source = zipfile.ZipFile(io.BytesIO(self.export_bytes[slug]))
-        metadata = json.loads(source.read("docmost-metadata.json"))
-        key, entry = next(
-            (k, v) for k, v in sorted(metadata["pages"].items()) if unquote(k) in source.namelist()
-        )
-        entry["updatedAt"] = (
-            "2099-01-01T00:00:00.000Z" if entry["updatedAt"] < "2099" else entry["updatedAt"] + "1"
-        )
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in source.infolist():
-                data = source.read(info)
-                if info.filename == unquote(key):
-                    data += f"\n\n{text}\n".encode()
-                elif info.filename == "docmost-metadata.json":
-                    data = json.dumps(metadata, ensure_ascii=False).encode()
-                target.writestr(info, data)
-        self.export_bytes[slug] = buffer.getvalue()
+    def _recent(self, payload: dict[str, Any]) -> Reply:
+        limit = int(payload.get("limit") or 20)
+        with self.lock:
+            items = [item for item in self.items.values() if item["spaceId"] == payload.get("spaceId")]
+        items.sort(key=lambda item: (item["updatedAt"], item["id"]), reverse=True)
+        if payload.get("cursor"):
+            after = decode_cursor(payload["cursor"])
+            items = [item for item in items if (item["updatedAt"], item["id"]) < after]
+        page, rest = items[:limit], items[limit:]
+        last = page[-1] if page else None
+        meta = {
+            "limit": limit,
+            "hasNextPage": bool(rest),
+            "hasPrevPage": bool(payload.get("cursor")),
+            "nextCursor": encode_cursor(last["updatedAt"], last["id"]) if rest and last else None,
+            "prevCursor": None,
+        }
+        return _json_reply(200, _envelope({"items": copy.deepcopy(page), "meta": meta}))
 
-    # ---- respx ----
+    def _info(self, payload: dict[str, Any]) -> Reply:
+        if self.gate is not None:
+            self.gate_reached.set()
+            self.gate.wait(timeout=120)
+        page_id = payload.get("pageId")
+        with self.lock:
+            data = self.info.get(page_id) or (self.trashed[page_id][1] if page_id in self.trashed else None)
+            data = copy.deepcopy(data) if data is not None else None
+        if data is None:
+            return recorded(PAGE_NOT_FOUND)
+        if not payload.get("includeContent"):
+            data.pop("content", None)
+        return _json_reply(200, _envelope(data))
+
+    def _file(self, path: str) -> Reply:
+        parts = path.split("/")
+        found = self.files.get(unquote(parts[3])) if len(parts) >= 5 else None
+        if found is None:
+            return recorded(NOT_FOUND_ROUTE)
+        return Reply(
+            200, found[1], {"content-type": "application/octet-stream", "content-length": str(len(found[1]))}
+        )
+
+    # ---- what users do in Docmost -------------------------------------------------------------
+
+    def _now(self) -> str:
+        self._clock += 1
+        seconds, millis = divmod(self._clock, 1000)
+        return f"2099-01-01T00:{seconds // 60:02d}:{seconds % 60:02d}.{millis:03d}Z"
+
+    def _update(self, page_id: str, **fields: Any) -> None:
+        with self.lock:
+            stamp = self._now()
+            for target in (self.items[page_id], self.info[page_id]):
+                target.update(
+                    {k: v for k, v in fields.items() if k != "content" or target is self.info[page_id]}
+                )
+                target["updatedAt"] = stamp
+
+    def edit(self, page_id: str, text: str = "Edited upstream.") -> None:
+        """Append a paragraph to a page."""
+        content = copy.deepcopy(self.info[page_id].get("content")) or {"type": "doc", "content": []}
+        content.setdefault("content", []).append(
+            {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+        )
+        self._update(page_id, content=content)
+
+    def set_content(self, page_id: str, nodes: list[dict[str, Any]]) -> None:
+        self._update(page_id, content={"type": "doc", "content": nodes})
+
+    def rename(self, page_id: str, title: str) -> None:
+        self._update(page_id, title=title)
+
+    def move(self, page_id: str, parent_id: str | None, position: str | None = None) -> None:
+        fields: dict[str, Any] = {"parentPageId": parent_id}
+        if position is not None:
+            fields["position"] = position
+        self._update(page_id, **fields)
+
+    def _subtree(self, page_id: str) -> list[str]:
+        found, stack = [], [page_id]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(i["id"] for i in self.items.values() if i.get("parentPageId") == current)
+        return found
+
+    def trash(self, page_id: str) -> list[str]:
+        """Move a page and its descendants to the trash (they leave the listing)."""
+        with self.lock:
+            stamp = self._now()
+            ids = self._subtree(page_id)
+            for current in ids:
+                item = self.items.pop(current)
+                data = self.info.pop(current)
+                data["deletedAt"] = stamp
+                self.trashed[current] = (item, data)
+        return ids
+
+    def restore(self, ids: list[str]) -> None:
+        with self.lock:
+            for current in ids:
+                item, data = self.trashed.pop(current)
+                data["deletedAt"] = None
+                stamp = self._now()
+                item["updatedAt"] = data["updatedAt"] = stamp
+                self.items[current], self.info[current] = item, data
+
+    def create(self, slug: str, title: str, parent_id: str | None = None, text: str = "New page.") -> str:
+        """A new page, shaped like a recorded one of the same space."""
+        template_id = next(iter(sorted(i["id"] for i in self.pages_of(slug))))
+        with self.lock:
+            self._clock += 1
+            number = self._clock
+        page_id = f"01a2ffff-{number:04x}-7000-8000-{number:012x}"
+        slug_id = f"New{number:07d}"
+        item = dict(
+            copy.deepcopy(self.items[template_id]), id=page_id, slugId=slug_id, title=title, icon=None
+        )
+        item.update(parentPageId=parent_id, position=f"z{number:05d}")
+        data = dict(copy.deepcopy(self.info[template_id]), id=page_id, slugId=slug_id, title=title, icon=None)
+        data.update(parentPageId=parent_id, position=item["position"], deletedAt=None)
+        data["content"] = {
+            "type": "doc",
+            "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}],
+        }
+        with self.lock:
+            self.items[page_id], self.info[page_id] = item, data
+        self._update(page_id)
+        return page_id
+
+    def add_file(self, name: str, data: bytes) -> str:
+        with self.lock:
+            self._clock += 1
+            attachment_id = f"01a2eeee-{self._clock:04x}-7000-8000-{self._clock:012x}"
+            self.files[attachment_id] = (name, data)
+        return attachment_id
+
+    def rename_space(self, slug: str, name: str) -> None:
+        with self.lock:
+            for space in self.spaces:
+                if space["slug"] == slug:
+                    space["name"] = name
+
+    # ---- respx and a real loopback server ----------------------------------------------------
 
     def respx_side_effect(self, request: httpx.Request) -> httpx.Response:
         reply = self.answer(request.method, request.url.path, dict(request.headers), request.content)
         return httpx.Response(reply.status, content=reply.body, headers=reply.headers)
-
-    # ---- a real loopback server ----
 
     @contextmanager
     def serve(self) -> Iterator[str]:
@@ -224,12 +346,23 @@ class DocmostDouble:
 
         with serve(respond) as url:
             yield url
+        if self.gate is not None:
+            self.gate.set()
 
 
-def metadata_of(zip_bytes: bytes) -> dict[str, Any]:
-    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
-        return json.loads(archive.read("docmost-metadata.json"))  # type: ignore[no-any-return]
+def published_page_count(double: DocmostDouble, slug: str) -> int:
+    """Live pages of a recorded space, as docmost-syncd publishes them: empty untitled leaves
+    (editor placeholders) left out."""
+    pages = double.pages_of(slug)
+    parents = {item.get("parentPageId") for item in pages}
+    placeholders = 0
+    for item in pages:
+        content = double.info[item["id"]].get("content") or {}
+        blank = not any(node.get("content") for node in content.get("content") or [])
+        untitled = not (item.get("title") or "").strip()
+        if untitled and blank and item["id"] not in parents:
+            placeholders += 1
+    return len(pages) - placeholders
 
 
-def live_page_count(slug: str) -> int:
-    return int(json.loads((API / "trees" / f"{slug}.json").read_text(encoding="utf-8"))["page_count"])
+Mutation = Callable[[DocmostDouble], None]

@@ -1,4 +1,4 @@
-"""Small helpers the tests share: hashing a published tree, checking its links."""
+"""Small helpers the tests share: hashing a published tree, checking its links and anchors."""
 
 from __future__ import annotations
 
@@ -6,9 +6,31 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
+from docmost_syncd.config import Settings
+from docmost_syncd.docmost.client import DocmostClient
+from docmost_syncd.publish.publisher import Publisher
+from docmost_syncd.run import RunOutcome, run_sync
+
 LINK = re.compile(r"!?\[(?:\\.|[^\[\]\\])*\]\((?P<dest>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+REQUIRE = re.compile(r"require\(\"(?P<dest>[^\"]+)\"\)")
+HEADING_ID = re.compile(r"^#{1,6} .*\\\{#(?P<id>[\w-]+)\\\}$", re.MULTILINE)
+
+
+def sync(settings: Settings, **kwargs: Any) -> RunOutcome:
+    """One run in this process, as `docmost-syncd sync --once` does it."""
+    assert settings.output.dir is not None
+    with DocmostClient(settings.docmost, sleep=lambda _s: None) as client:
+        publisher = Publisher(settings.output.dir, settings.limits, server_url=settings.docmost.url)
+        publisher.recover()
+        return run_sync(settings, client, publisher, **kwargs)
+
+
+def page_files(folder: Path) -> list[Path]:
+    """The published pages of a space (attachments are not pages)."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".md", ".mdx") and "_assets" not in p.parts)
 
 
 def tree_snapshot(folder: Path) -> dict[str, str]:
@@ -22,11 +44,11 @@ def tree_snapshot(folder: Path) -> dict[str, str]:
 
 
 def relative_links(folder: Path) -> list[tuple[Path, str]]:
-    """Every relative markdown link and image destination in the published .md files."""
+    """Every relative link, image and require() destination in the published pages."""
     found = []
-    for page in folder.rglob("*.md"):
+    for page in page_files(folder):
         text = page.read_text(encoding="utf-8")
-        for match in LINK.finditer(text):
+        for match in [*LINK.finditer(text), *REQUIRE.finditer(text)]:
             dest = match.group("dest")
             if re.match(r"^[a-z]+:", dest) or dest.startswith(("#", "/")):
                 continue
@@ -40,4 +62,22 @@ def unresolved_links(folder: Path) -> list[str]:
         target = (page.parent / unquote(dest.split("#", 1)[0])).resolve()
         if not target.exists():
             broken.append(f"{page.relative_to(folder)} -> {dest}")
+    return broken
+
+
+def broken_anchors(folder: Path) -> list[str]:
+    """Links to a heading (``page.md#id`` or ``#id``) whose page has no such explicit heading id."""
+    broken = []
+    for page in page_files(folder):
+        text = page.read_text(encoding="utf-8")
+        for match in LINK.finditer(text):
+            dest = match.group("dest")
+            if "#" not in dest or re.match(r"^[a-z]+:", dest):
+                continue
+            path, anchor = dest.split("#", 1)
+            target = (page.parent / unquote(path)).resolve() if path else page
+            if target.suffix not in (".md", ".mdx") or not target.exists():
+                continue
+            if anchor not in set(HEADING_ID.findall(target.read_text(encoding="utf-8"))):
+                broken.append(f"{page.relative_to(folder)} -> {dest}")
     return broken

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from docmost_syncd.archive.reader import SafeArchive, decode_metadata_key, normalize_entry_name
 from docmost_syncd.config import LimitsSettings
-from docmost_syncd.docmost.archive import SafeArchive, decode_metadata_key, normalize_entry_name
 from docmost_syncd.errors import ArchiveError
-from tests.docmost_double import EXPORTS
+
+EXPORTS = Path(__file__).parent / "fixtures" / "docmost-0.95.0" / "exports"
 
 FIXTURE_ZIPS = sorted(p.name for p in EXPORTS.glob("*.zip"))
 

@@ -1,4 +1,5 @@
-"""Each postprocess step on its own: layout, attachments, links, placeholders, verification."""
+"""Each step on its own: layout, attachment paths, the markdown links of ``convert``,
+placeholders, verification."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from docmost_syncd.errors import BuildError
-from docmost_syncd.model import Attachment, Page, SpaceModel
-from docmost_syncd.postprocess.chain import BuildContext, drop_empty_placeholders, verify_output
+from docmost_syncd.model import Attachment, Page, SpaceModel, drop_empty_placeholders
 from docmost_syncd.postprocess.layout import assign_attachment_paths, assign_paths
-from docmost_syncd.postprocess.links import ForeignPage, LinkIndex, rewrite_links
+from docmost_syncd.postprocess.links import LinkIndex, rewrite_links
+from docmost_syncd.publish.writer import StagingWriter, verify_output
 
 
 def page(
@@ -110,10 +111,8 @@ def linked() -> tuple[SpaceModel, Page, Page, Page]:
     return model, home, target, other
 
 
-def rewrite(
-    model: SpaceModel, on: Page, body: str, foreign: dict[str, ForeignPage] | None = None
-) -> tuple[str, list[str], LinkIndex]:
-    index = LinkIndex.build(model, "https://docmost.example.com", (foreign or {}).get)
+def rewrite(model: SpaceModel, on: Page, body: str) -> tuple[str, list[str], LinkIndex]:
+    index = LinkIndex.build(model, "https://docmost.example.com")
     warnings: list[str] = []
     return rewrite_links(body, on, index, warnings), warnings, index
 
@@ -172,28 +171,16 @@ def test_dead_links_become_plain_text_with_a_warning(
     assert len(warnings) == 1
 
 
-def test_links_into_other_published_spaces(linked: tuple[SpaceModel, Page, Page, Page]) -> None:
-    model, _home, target, _other = linked
-    foreign = {"VpnSetup01": ForeignPage("space-eng", "eng/Onboarding/VPN-Setup.md", "VPN Setup")}
-    out, warnings, index = rewrite(
-        model, target, "[vpn](https://docmost.example.com/s/eng/p/vpn-setup-VpnSetup01)", foreign
-    )
-    assert out == "[vpn](../../eng/Onboarding/VPN-Setup.md)"
-    assert warnings == [] and index.linked_spaces == {"space-eng"}
-    out, warnings, index = rewrite(model, target, "[x](https://docmost.example.com/s/eng/p/NotYetThere)")
-    assert out == "x" and index.linked_spaces == {"slug:eng"}  # rebuilt once eng is published
-
-
 # ---- placeholders and verification --------------------------------------------------------------
 
 
 def test_empty_untitled_placeholders_are_dropped_real_pages_stay() -> None:
-    placeholder = page("p", None, "a0", body="")
-    titled = page("t", "Untitled", "a1", body="")
-    untitled_text = page("u", "", "a2", body="page with empty-string title")
-    parent = page("q", "", "a3", [page("c", "child", "a0", body="x")], body="")
+    placeholder = page("p", None, "a0", empty=True)
+    titled = page("t", "Untitled", "a1", empty=True)
+    untitled_text = page("u", "", "a2", empty=False)
+    parent = page("q", "", "a3", [page("c", "child", "a0")], empty=True)
     model = space(placeholder, titled, untitled_text, parent)
-    drop_empty_placeholders(model, BuildContext(archive=None))
+    drop_empty_placeholders(model)
     assert [p.id for p in model.roots] == ["t", "u", "q"]
     assert model.dropped == ["p"]
 
@@ -202,6 +189,6 @@ def test_verify_output_refuses_a_tree_that_does_not_match(tmp_path: Path) -> Non
     model = space(page("a", "A", "a0"), page("b", "B", "a1"))
     assign_paths(model)
     (tmp_path / "A.md").write_text("a")
-    (tmp_path / "stray.md").write_text("?")
-    with pytest.raises(BuildError, match=r"missing \['B.md'\], unexpected \['stray.md'\]"):
-        verify_output(model, tmp_path)
+    (tmp_path / "stray.mdx").write_text("?")
+    with pytest.raises(BuildError, match=r"missing \['B.md'\], unexpected \['stray.mdx'\]"):
+        verify_output(model, StagingWriter(tmp_path))

@@ -1,18 +1,33 @@
-"""The Docmost client against the recorded 0.95.0 responses (respx, loopback only)."""
+"""The Docmost client against recorded responses of real 0.70.3, 0.80.2, 0.90.1 and 0.95.0 servers
+(respx, or a loopback server where real sockets matter)."""
 
 from __future__ import annotations
 
-import zipfile
+import hashlib
+import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import respx
 
 from docmost_syncd.config import DocmostSettings
+from docmost_syncd.docmost import client as client_module
 from docmost_syncd.docmost.client import DocmostClient
-from docmost_syncd.errors import AuthError, DocmostError, DownloadError, RateLimitedError
-from tests.conftest import PASSWORD, LogCapture
-from tests.docmost_double import EXPORTS, TOKEN, DocmostDouble, Reply, _recorded, live_page_count
+from docmost_syncd.errors import (
+    AuthError,
+    CancelledError,
+    DocmostError,
+    DownloadError,
+    NotFoundError,
+    RateLimitedError,
+)
+from tests.conftest import BASE_URL, PASSWORD, LogCapture
+from tests.docmost_double import FIXTURES, TOKEN, VERSIONS, DocmostDouble, Reply, recorded
+
+API_095 = FIXTURES / "docmost-0.95.0" / "api"
 
 
 def make_client(settings: DocmostSettings, sleeps: list[float] | None = None) -> DocmostClient:
@@ -20,10 +35,20 @@ def make_client(settings: DocmostSettings, sleeps: list[float] | None = None) ->
     return DocmostClient(settings, sleep=record.append)
 
 
+def routed_version(version: str) -> tuple[DocmostDouble, respx.MockRouter]:
+    double = DocmostDouble(version)
+    router = respx.mock(base_url=BASE_URL, assert_all_called=False)
+    router.route().mock(side_effect=double.respx_side_effect)
+    return double, router
+
+
+# ---- logging in -----------------------------------------------------------------------------------
+
+
 def test_login_once_and_reuse_the_token(routed: DocmostDouble, docmost_settings: DocmostSettings) -> None:
     with make_client(docmost_settings) as client:
         client.list_spaces()
-        client.page_tree(routed.space_ids["eng"])
+        client.list_pages(routed.space_ids["eng"])
     assert routed.count("/api/auth/login") == 1
     assert routed.count("/api/auth/logout") == 0
 
@@ -40,7 +65,7 @@ def test_wrong_password_fails_clearly(routed: DocmostDouble, docmost_settings: D
 def test_login_429_waits_as_told_once_then_succeeds(
     routed: DocmostDouble, docmost_settings: DocmostSettings
 ) -> None:
-    routed.login_replies.append(_recorded("auth-login-429-rate-limited"))
+    routed.replies["/api/auth/login"] = [recorded(API_095 / "auth-login-429-rate-limited.json")]
     sleeps: list[float] = []
     with make_client(docmost_settings, sleeps) as client:
         client.list_spaces()
@@ -51,14 +76,13 @@ def test_login_429_waits_as_told_once_then_succeeds(
 def test_login_429_twice_fails_the_run_without_looping(
     routed: DocmostDouble, docmost_settings: DocmostSettings
 ) -> None:
-    routed.login_replies += [
-        _recorded("auth-login-429-rate-limited"),
-        _recorded("auth-login-correct-password-while-throttled"),
+    routed.replies["/api/auth/login"] = [
+        recorded(API_095 / "auth-login-429-rate-limited.json"),
+        recorded(API_095 / "auth-login-correct-password-while-throttled.json"),
     ]
     with make_client(docmost_settings) as client, pytest.raises(RateLimitedError) as error:
         client.list_spaces()
     assert error.value.retry_after_seconds == 42  # the second recording says retry-after-auth: 42
-    assert "429" in str(error.value)
     assert routed.count("/api/auth/login") == 2
 
 
@@ -66,7 +90,7 @@ def test_429_longer_than_allowed_wait_fails_at_once(
     routed: DocmostDouble, docmost_settings: DocmostSettings
 ) -> None:
     docmost_settings.login_max_wait_seconds = 30
-    routed.login_replies.append(_recorded("auth-login-429-rate-limited"))
+    routed.replies["/api/auth/login"] = [recorded(API_095 / "auth-login-429-rate-limited.json")]
     sleeps: list[float] = []
     with make_client(docmost_settings, sleeps) as client, pytest.raises(RateLimitedError):
         client.login()
@@ -76,30 +100,50 @@ def test_429_longer_than_allowed_wait_fails_at_once(
 def test_login_without_cookie_means_mfa_or_sso(
     routed: DocmostDouble, docmost_settings: DocmostSettings
 ) -> None:
-    routed.login_replies.append(
+    routed.replies["/api/auth/login"] = [
         Reply(200, b'{"success":true,"status":200}', {"content-type": "application/json"})
-    )
+    ]
     with make_client(docmost_settings) as client, pytest.raises(AuthError, match="MFA or SSO"):
         client.login()
+
+
+def _issue_second_token(double: DocmostDouble) -> None:
+    """The server revokes the session; the next login hands out another token."""
+    double.valid_tokens = {"second-token"}
+    original = double._answer
+
+    def answer(method: str, path: str, headers: dict[str, str], payload: dict[str, Any]) -> Reply:
+        reply = original(method, path, headers, payload)
+        if path == "/api/auth/login" and reply.status == 200:
+            reply.headers["set-cookie"] = "authToken=second-token; Path=/; HttpOnly"
+        return reply
+
+    double._answer = answer  # type: ignore[method-assign]
 
 
 def test_expired_token_logs_in_again_once(routed: DocmostDouble, docmost_settings: DocmostSettings) -> None:
     with make_client(docmost_settings) as client:
         client.list_spaces()
-        routed.valid_tokens.clear()  # the server revoked the session
-        routed.valid_tokens.add("second-token")
-        original = routed.answer
-
-        def answer_with_new_token(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
-            reply = original(method, path, headers, body)
-            if path == "/api/auth/login" and reply.status == 200:
-                reply.headers["set-cookie"] = "authToken=second-token; Path=/; HttpOnly"
-            return reply
-
-        routed.answer = answer_with_new_token  # type: ignore[method-assign]
+        _issue_second_token(routed)
         spaces = client.list_spaces()
-    assert len(spaces) == 27
+    assert len(spaces) == 5
     assert routed.count("/api/auth/login") == 2
+
+
+def test_parallel_requests_that_meet_an_expired_token_log_in_once(
+    routed: DocmostDouble, docmost_settings: DocmostSettings
+) -> None:
+    ids = [item["id"] for item in routed.pages_of("eng")][:8]
+    with make_client(docmost_settings) as client:
+        client.list_spaces()
+        _issue_second_token(routed)
+        threads = [threading.Thread(target=client.page, args=(page_id,)) for page_id in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert routed.count("/api/auth/login") == 2  # one login, one re-login, however many saw a 401
+    assert routed.count("/api/pages/info") >= len(ids)
 
 
 def test_401_after_fresh_login_fails_clearly(
@@ -111,151 +155,10 @@ def test_401_after_fresh_login_fails_clearly(
     assert routed.count("/api/auth/login") == 2
 
 
-def test_spaces_are_paginated_to_the_end(routed: DocmostDouble, docmost_settings: DocmostSettings) -> None:
-    with make_client(docmost_settings) as client:
-        spaces = client.list_spaces()
-    assert len(spaces) == 27  # 10 + 10 + 7 across three cursor pages
-    assert len({space.id for space in spaces}) == 27
-    assert routed.count("/api/spaces") == 3
-
-
-@pytest.mark.parametrize("slug", ["sec-common", "eng", "bulk", "empty"])
-def test_page_tree_finds_every_live_page(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, slug: str
-) -> None:
-    with make_client(docmost_settings) as client:
-        tree = client.page_tree(routed.space_ids[slug])
-    assert len(tree) == live_page_count(slug)  # bulk: 231, where the original tool found 20
-    assert len({page.id for page in tree}) == len(tree)
-
-
-def test_page_tree_orders_siblings_bytewise(routed: DocmostDouble, docmost_settings: DocmostSettings) -> None:
-    with make_client(docmost_settings) as client:
-        tree = client.page_tree(routed.space_ids["bulk"])
-    roots = [page for page in tree if page.parent_id is None]
-    positions = [page.position.encode() for page in roots]
-    assert positions == sorted(positions)
-    assert len(roots) == 121  # 100 on the first cursor page, 21 on the second
-
-
-def test_export_streams_a_verified_zip(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
-) -> None:
-    target = tmp_path / "sec.zip"
-    with make_client(docmost_settings) as client:
-        assert client.export_space(routed.space_ids["sec-common"], target) is True
-    assert target.read_bytes() == (EXPORTS / "sec-common.with-attachments.zip").read_bytes()
-    assert zipfile.ZipFile(target).testzip() is None
-
-
-def test_export_of_empty_space_is_not_an_error(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
-) -> None:
-    target = tmp_path / "empty.zip"
-    with make_client(docmost_settings) as client:
-        assert client.export_space(routed.space_ids["empty"], target) is False
-    assert not target.exists()
-
-
-def test_export_500_fails_after_no_retry(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
-) -> None:
-    routed.export_overrides["eng"] = _recorded("spaces-export-non-uuid-space-id")
-    target = tmp_path / "eng.zip"
-    with make_client(docmost_settings) as client, pytest.raises(DownloadError, match="HTTP 500"):
-        client.export_space(routed.space_ids["eng"], target)
-    assert not target.exists()
-    assert routed.count("/api/spaces/export") == 1  # a 500 is not one of the retried statuses
-
-
-def test_export_truncated_body_is_a_failed_download(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
-) -> None:
-    whole = routed.export_bytes["sec-common"]
-    routed.export_bytes["sec-common"] = whole[: len(whole) // 2]
-    with make_client(docmost_settings) as client, pytest.raises(DownloadError, match="not a complete ZIP"):
-        client.export_space(routed.space_ids["sec-common"], tmp_path / "sec.zip")
-
-
-def test_export_corrupt_entry_fails_its_crc(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
-) -> None:
-    data = bytearray(routed.export_bytes["eng"])
-    with zipfile.ZipFile(EXPORTS / "eng.with-attachments.zip") as archive:
-        info = next(i for i in archive.infolist() if i.compress_size > 50)
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 10
-    data[start] ^= 0xFF
-    routed.export_bytes["eng"] = bytes(data)
-    with make_client(docmost_settings) as client, pytest.raises(DownloadError):
-        client.export_space(routed.space_ids["eng"], tmp_path / "eng.zip")
-
-
-def test_export_over_the_size_cap_stops(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
-) -> None:
-    docmost_settings.export_max_bytes = 1000
-    with make_client(docmost_settings) as client, pytest.raises(DownloadError, match="export_max_bytes"):
-        client.export_space(routed.space_ids["eng"], tmp_path / "eng.zip")
-    assert not (tmp_path / "eng.zip").exists()
-
-
-def test_503_is_retried_with_backoff(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
-) -> None:
-    replies = [Reply(503, b"{}", {}), Reply(502, b"{}", {})]
-    original = routed.answer
-
-    def flaky(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
-        if path == "/api/spaces" and replies:
-            return replies.pop(0)
-        return original(method, path, headers, body)
-
-    routed.answer = flaky  # type: ignore[method-assign]
-    sleeps: list[float] = []
-    with make_client(docmost_settings, sleeps) as client:
-        assert len(client.list_spaces()) == 27
-    assert len(sleeps) == 2
-    assert all(0 <= s <= 1.0 for s in sleeps)
-
-
-def test_404_is_not_retried(routed: DocmostDouble, docmost_settings: DocmostSettings) -> None:
-    sleeps: list[float] = []
-    with (
-        make_client(docmost_settings, sleeps) as client,
-        pytest.raises(DocmostError, match="Space permissions not found"),
-    ):
-        client.page_tree("958589fc-10cf-41f1-b236-c258e806c975")
-    assert sleeps == []
-
-
-def test_connect_errors_are_retried_then_reported(docmost_settings: DocmostSettings) -> None:
-    attempts: list[httpx.Request] = []
-
-    def refuse(request: httpx.Request) -> httpx.Response:
-        attempts.append(request)
-        raise httpx.ConnectError("connection refused", request=request)
-
-    sleeps: list[float] = []
-    client = DocmostClient(docmost_settings, transport=httpx.MockTransport(refuse), sleep=sleeps.append)
-    with client, pytest.raises(DocmostError, match="ConnectError after 3 attempt"):
-        client.login()
-    assert len(attempts) == 3
-    assert len(sleeps) == 2
-
-
-def test_single_page_export_returns_markdown(
-    routed: DocmostDouble, docmost_settings: DocmostSettings
-) -> None:
-    page_id = next(pid for pid, (slug, slug_id) in routed.page_slug_id.items() if slug_id == "BeAMnFyKHi")
-    with make_client(docmost_settings) as client:
-        markdown = client.export_page(page_id)
-    assert markdown.startswith("# Q&A @team")
-
-
 def test_api_token_is_sent_as_bearer_without_login(routed: DocmostDouble) -> None:
-    settings = DocmostSettings(url="http://docmost.test", api_token=TOKEN)
+    settings = DocmostSettings(url=BASE_URL, api_token=TOKEN)
     with DocmostClient(settings) as client:
-        assert len(client.list_spaces()) == 27
+        assert len(client.list_spaces()) == 5
     assert routed.count("/api/auth/login") == 0
 
 
@@ -274,26 +177,354 @@ def test_no_secret_in_logs_errors_or_repr(
     assert TOKEN not in text
 
 
-def test_streamed_export_retries_502_and_logs_in_again_on_401(
-    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
-) -> None:
-    replies = [Reply(502, b"{}", {})]
-    original = routed.answer
+# ---- lists ---------------------------------------------------------------------------------------
 
-    def flaky_then_new_session(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
-        if path == "/api/spaces/export" and replies:
-            return replies.pop(0)
-        reply = original(method, path, headers, body)
-        if path == "/api/auth/login" and reply.status == 200 and "second-token" in routed.valid_tokens:
-            reply.headers["set-cookie"] = "authToken=second-token; Path=/; HttpOnly"
+
+def test_spaces_are_paginated_to_the_end(docmost_settings: DocmostSettings) -> None:
+    pages = {
+        None: json.loads((API_095 / "spaces-list-limit10-page1.json").read_text())["response"]["body"],
+    }
+    for number in (2, 3):
+        body = json.loads((API_095 / f"spaces-list-limit10-page{number}.json").read_text())["response"][
+            "body"
+        ]
+        previous = pages[list(pages)[-1]]["data"]["meta"]["nextCursor"]
+        pages[previous] = body
+    login = recorded(API_095 / "auth-login-success.json")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/auth/login":
+            headers = {**login.headers, "set-cookie": f"authToken={TOKEN}; Path=/"}
+            return httpx.Response(200, content=login.body, headers=headers)
+        cursor = json.loads(request.content).get("cursor")
+        return httpx.Response(200, json=pages[cursor])
+
+    with respx.mock(base_url=BASE_URL) as router:
+        route = router.post("/api/spaces").mock(side_effect=answer)
+        router.post("/api/auth/login").mock(side_effect=answer)
+        with make_client(docmost_settings) as client:
+            spaces = client.list_spaces()
+    assert len(spaces) == 27  # 10 + 10 + 7 across three cursor pages
+    assert len({space.id for space in spaces}) == 27
+    assert route.call_count == 3
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_recorded_server_lists_every_live_page(version: str, docmost_settings: DocmostSettings) -> None:
+    double, router = routed_version(version)
+    with router, make_client(docmost_settings) as client:
+        for slug, space_id in double.space_ids.items():
+            recording = json.loads((double.root / "api" / "recent" / f"{slug}.json").read_text())
+            pages = client.list_pages(space_id)
+            assert len(pages) == recording["page_count"], (version, slug)
+            assert len({page.id for page in pages}) == len(pages)
+            assert all(page.updated_at for page in pages)
+        assert client.server_version() == tuple(int(part) for part in version.split("."))
+        client.check_version()
+    bulk = double.space_ids["bulk"]
+    walks = [
+        body for path, body in double.requests if path == "/api/pages/recent" and body["spaceId"] == bulk
+    ]
+    assert len(walks) == 3 + 1  # 231 pages at 100 a request, then the head read again
+    assert all(body["limit"] == 100 for body in walks)
+
+
+def test_an_edit_during_the_listing_is_not_missed(
+    routed: DocmostDouble, docmost_settings: DocmostSettings
+) -> None:
+    bulk = routed.space_ids["bulk"]
+    oldest = min(routed.pages_of("bulk"), key=lambda item: (item["updatedAt"], item["id"]))
+    original = routed._recent
+
+    def recent_then_edit(payload: dict[str, Any]) -> Reply:
+        reply = original(payload)
+        if not payload.get("cursor") and not getattr(routed, "edited", False):
+            routed.edited = True  # type: ignore[attr-defined]
+            routed.rename(oldest["id"], "Renamed while listed")  # it jumps behind the cursor
         return reply
 
-    routed.answer = flaky_then_new_session  # type: ignore[method-assign]
+    routed._recent = recent_then_edit  # type: ignore[method-assign]
+    with make_client(docmost_settings) as client:
+        pages = {page.id: page for page in client.list_pages(bulk)}
+    assert len(pages) == 231
+    assert pages[oldest["id"]].title == "Renamed while listed"
+
+
+def test_a_server_that_never_ends_a_list_is_stopped(
+    routed: DocmostDouble, docmost_settings: DocmostSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_LIST_REQUESTS", 5)
+    counter = iter(range(10**6))
+
+    def endless(payload: dict[str, Any]) -> Reply:
+        cursor = f"c{next(counter)}"
+        meta = {
+            "limit": 100,
+            "hasNextPage": True,
+            "nextCursor": cursor,
+            "hasPrevPage": True,
+            "prevCursor": None,
+        }
+        return Reply(200, json.dumps({"data": {"items": [], "meta": meta}}).encode(), {})
+
+    routed._recent = endless  # type: ignore[method-assign]
+    with make_client(docmost_settings) as client, pytest.raises(DocmostError, match="more than 5 pages"):
+        client.list_pages(routed.space_ids["eng"])
+    assert routed.count("/api/pages/recent") == 5
+
+
+def test_a_repeated_cursor_stops_the_walk(routed: DocmostDouble, docmost_settings: DocmostSettings) -> None:
+    def stuck(payload: dict[str, Any]) -> Reply:
+        meta = {
+            "limit": 100,
+            "hasNextPage": True,
+            "nextCursor": "same",
+            "hasPrevPage": True,
+            "prevCursor": None,
+        }
+        return Reply(200, json.dumps({"data": {"items": [], "meta": meta}}).encode(), {})
+
+    routed._recent = stuck  # type: ignore[method-assign]
+    with make_client(docmost_settings) as client, pytest.raises(DocmostError, match="repeated cursor"):
+        client.list_pages(routed.space_ids["eng"])
+
+
+# ---- the server's version ---------------------------------------------------------------------------
+
+
+def _version_reply(current: object) -> Reply:
+    body = json.loads((FIXTURES / "docmost-0.95.0-pages/api/version.json").read_text())["response"]["body"]
+    body["data"]["currentVersion"] = current
+    return Reply(200, json.dumps(body).encode(), {"content-type": "application/json"})
+
+
+def test_a_server_older_than_070_is_refused_naming_its_version(
+    routed: DocmostDouble, docmost_settings: DocmostSettings
+) -> None:
+    routed.replies["/api/version"] = [_version_reply("0.65.2")]
+    with make_client(docmost_settings) as client, pytest.raises(DocmostError) as error:
+        client.check_version()
+    assert "Docmost 0.65.2" in str(error.value) and "older than 0.70.0" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "reply", [_version_reply(""), _version_reply(None), recorded(API_095 / "error-404-unknown-route.json")]
+)
+def test_a_server_that_does_not_say_its_version_is_read_anyway(
+    routed: DocmostDouble, docmost_settings: DocmostSettings, reply: Reply
+) -> None:
+    routed.replies["/api/version"] = [reply]
+    with make_client(docmost_settings) as client:
+        assert client.server_version() is None
+        client.check_version()
+
+
+# ---- pages and files ----------------------------------------------------------------------------------
+
+
+def test_page_info_carries_the_prosemirror_content(
+    routed: DocmostDouble, docmost_settings: DocmostSettings
+) -> None:
+    page_id = routed.page_id("kitchen", "Tables")
+    with make_client(docmost_settings) as client:
+        data = client.page(page_id)
+    assert data["content"]["type"] == "doc"
+    assert [node["type"] for node in data["content"]["content"]].count("table") == 3
+    assert routed.requests[-1] == ("/api/pages/info", {"pageId": page_id, "includeContent": True})
+
+
+def test_a_trashed_or_deleted_page_is_not_found(
+    routed: DocmostDouble, docmost_settings: DocmostSettings
+) -> None:
+    trashed = routed.trash(routed.page_id("kitchen", "Math"))[0]
+    with make_client(docmost_settings) as client:
+        with pytest.raises(NotFoundError, match="trash"):
+            client.page(trashed)  # Docmost still answers for trashed pages, with deletedAt set
+        with pytest.raises(NotFoundError):
+            client.page("01a22ec1-0000-7000-8000-000000000000")
+
+
+def test_attachments_download_byte_for_byte(
+    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
+) -> None:
+    index = json.loads((routed.root / "api" / "files-index.json").read_text())
+    with make_client(docmost_settings) as client:
+        for entry in index:
+            target = tmp_path / entry["id"]
+            client.download_file(entry["id"], entry["fileName"], target)
+            assert hashlib.sha256(target.read_bytes()).hexdigest() == entry["sha256"]
+    assert routed.count("/api/files") == len(index) == 18
+
+
+def test_a_missing_attachment_is_not_found_and_leaves_nothing(
+    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
+) -> None:
+    target = tmp_path / "gone.png"
+    with make_client(docmost_settings) as client, pytest.raises(NotFoundError):
+        client.download_file("01a22ec1-ffff-7000-8000-000000000000", "gone.png", target)
+    assert not target.exists()
+
+
+def test_an_attachment_over_the_size_cap_is_stopped(
+    routed: DocmostDouble, docmost_settings: DocmostSettings, tmp_path: Path
+) -> None:
+    docmost_settings.max_file_bytes = 1000
+    entry = next(
+        e for e in json.loads((routed.root / "api/files-index.json").read_text()) if e["size"] > 1000
+    )
+    target = tmp_path / "big"
+    with make_client(docmost_settings) as client, pytest.raises(DownloadError, match="max_file_bytes"):
+        client.download_file(entry["id"], entry["fileName"], target)
+    assert not target.exists()
+
+
+def test_the_export_size_key_of_earlier_releases_still_configures_the_cap() -> None:
+    settings = DocmostSettings.model_validate({"url": BASE_URL, "export_max_bytes": 1234})
+    assert settings.max_file_bytes == 1234
+
+
+# ---- politeness ------------------------------------------------------------------------------------
+
+
+def test_429_and_503_are_retried_when_the_server_says(
+    routed: DocmostDouble, docmost_settings: DocmostSettings
+) -> None:
+    throttled = Reply(429, b'{"statusCode":429,"message":"Too many requests"}', {"retry-after": "7"})
+    unavailable = Reply(503, b'{"statusCode":503,"message":"Service Unavailable"}', {"retry-after": "3"})
+    routed.replies["/api/pages/info"] = [throttled, unavailable]
     sleeps: list[float] = []
     with make_client(docmost_settings, sleeps) as client:
-        assert client.export_space(routed.space_ids["eng"], tmp_path / "first.zip") is True
-        assert len(sleeps) == 1  # the 502, retried once
-        routed.valid_tokens = {"second-token"}  # the first session was revoked: the export gets a 401
-        assert client.export_space(routed.space_ids["eng"], tmp_path / "second.zip") is True
-    assert routed.count("/api/auth/login") == 2  # exactly one re-login
-    assert (tmp_path / "second.zip").read_bytes() == routed.export_bytes["eng"]
+        client.page(routed.page_id("kitchen", "Math"))
+    assert sleeps == [7.0, 3.0]
+    assert routed.count("/api/pages/info") == 3
+
+
+def test_a_retry_after_longer_than_five_minutes_fails_instead_of_waiting(
+    routed: DocmostDouble, docmost_settings: DocmostSettings
+) -> None:
+    routed.replies["/api/pages/info"] = [Reply(503, b"{}", {"retry-after": "3600"})]
+    sleeps: list[float] = []
+    with make_client(docmost_settings, sleeps) as client, pytest.raises(DocmostError, match="3600"):
+        client.page(routed.page_id("kitchen", "Math"))
+    assert sleeps == []
+
+
+def test_502_is_retried_with_jittered_backoff(
+    routed: DocmostDouble, docmost_settings: DocmostSettings
+) -> None:
+    routed.replies["/api/spaces"] = [Reply(502, b"{}", {}), Reply(502, b"{}", {})]
+    sleeps: list[float] = []
+    with make_client(docmost_settings, sleeps) as client:
+        assert len(client.list_spaces()) == 5
+    assert len(sleeps) == 2 and all(0 <= s <= 1.0 for s in sleeps)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [Reply(504, b'{"message":"Gateway Timeout"}', {}), httpx.ReadTimeout("read timed out")],
+    ids=["504", "read-timeout"],
+)
+def test_a_request_the_server_may_still_be_working_on_is_never_retried(
+    docmost_settings: DocmostSettings, failure: Reply | Exception
+) -> None:
+    double = DocmostDouble()
+    calls: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/pages/info":
+            calls.append(request)
+            if isinstance(failure, Exception):
+                raise failure
+            return httpx.Response(failure.status, content=failure.body)
+        return double.respx_side_effect(request)
+
+    sleeps: list[float] = []
+    with respx.mock(base_url=BASE_URL) as router:
+        router.route().mock(side_effect=answer)
+        with make_client(docmost_settings, sleeps) as client, pytest.raises(DocmostError):
+            client.page(double.page_id("kitchen", "Math"))
+    assert len(calls) == 1
+    assert sleeps == []
+
+
+def test_404_is_not_retried(routed: DocmostDouble, docmost_settings: DocmostSettings) -> None:
+    sleeps: list[float] = []
+    with make_client(docmost_settings, sleeps) as client, pytest.raises(NotFoundError):
+        client.page("01a22ec1-0000-7000-8000-000000000000")
+    assert sleeps == []
+    assert routed.count("/api/pages/info") == 1
+
+
+def test_connect_errors_are_retried_then_reported(docmost_settings: DocmostSettings) -> None:
+    attempts: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        raise httpx.ConnectError("connection refused", request=request)
+
+    sleeps: list[float] = []
+    client = DocmostClient(docmost_settings, transport=httpx.MockTransport(refuse), sleep=sleeps.append)
+    with client, pytest.raises(DocmostError, match="ConnectError after 3 attempt"):
+        client.login()
+    assert len(attempts) == 3
+    assert len(sleeps) == 2
+
+
+def test_no_more_requests_in_flight_than_configured(docmost_settings: DocmostSettings) -> None:
+    """Eight callers, a server that holds every page request: exactly four reach it."""
+    double = DocmostDouble()
+    double.gate = threading.Event()
+    arrived = threading.Condition()
+    original = double._info
+
+    def info(payload: dict[str, Any]) -> Reply:
+        with arrived:
+            arrived.notify_all()
+        return original(payload)
+
+    double._info = info  # type: ignore[method-assign]
+    ids = [item["id"] for item in double.pages_of("eng")][:8]
+    with double.serve() as url:
+        settings = docmost_settings.model_copy(update={"url": url, "max_parallel_requests": 4})
+        with DocmostClient(settings) as client:
+            client.login()
+            threads = [threading.Thread(target=client.page, args=(page_id,)) for page_id in ids]
+            for thread in threads:
+                thread.start()
+            with arrived:
+                assert arrived.wait_for(lambda: double.in_flight == 4, timeout=30)
+                # the other four are queued inside the client, not on the wire
+                assert arrived.wait_for(lambda: client._workers._tasks.qsize() == 4, timeout=30)
+            assert double.in_flight == 4
+            double.gate.set()
+            for thread in threads:
+                thread.join()
+    assert double.max_in_flight == 4
+    assert double.count("/api/pages/info") == 8
+
+
+def test_cancel_abandons_a_request_the_server_holds(docmost_settings: DocmostSettings) -> None:
+    """A stopping daemon does not wait for a hung server: the call returns while the server
+    still holds the request."""
+    double = DocmostDouble()
+    double.gate = threading.Event()
+    cancel = threading.Event()
+    errors: list[BaseException] = []
+    with double.serve() as url:
+        settings = docmost_settings.model_copy(update={"url": url})
+        with DocmostClient(settings, cancel=cancel) as client:
+
+            def call() -> None:
+                try:
+                    client.page(double.page_id("kitchen", "Math"))
+                except BaseException as exc:
+                    errors.append(exc)
+
+            caller = threading.Thread(target=call)
+            caller.start()
+            assert double.gate_reached.wait(timeout=30)
+            cancel.set()
+            caller.join(timeout=30)
+            assert not caller.is_alive()
+            assert not double.gate.is_set()  # the server has not answered
+    assert len(errors) == 1 and isinstance(errors[0], CancelledError)

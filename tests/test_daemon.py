@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.docmost_double import DocmostDouble
+from tests.docmost_double import DocmostDouble, Reply, published_page_count
 
 EVENT_TIMEOUT = 120.0
 
@@ -64,6 +65,13 @@ class DaemonProcess:
             if entry.get("event") == event and all(entry.get(k) == v for k, v in fields.items()):
                 return entry
 
+    def drain(self) -> list[dict[str, Any]]:
+        """Every line logged so far (call after the process exited: the reader has seen them all)."""
+        self.reader.join(timeout=EVENT_TIMEOUT)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return self.seen
+
     def signal(self, signum: int) -> None:
         self.proc.send_signal(signum)
 
@@ -101,8 +109,12 @@ class NotifySocket:
 def served(double: DocmostDouble) -> Iterator[tuple[DocmostDouble, str]]:
     with double.serve() as url:
         yield double, url
-    if double.export_gate is not None:
-        double.export_gate.set()
+
+
+def hang_page_requests(double: DocmostDouble) -> None:
+    """From now on the server takes page requests and does not answer them."""
+    double.gate_reached.clear()
+    double.gate = threading.Event()
 
 
 def write_config(tmp_path: Path, url: str, port: int, **sync: Any) -> Path:
@@ -142,9 +154,7 @@ def daemon_env(tmp_path: Path, notify_path: Path | None = None) -> dict[str, str
 def leftovers(output: Path) -> list[str]:
     state = output / ".docmost-syncd"
     found = [p.name for p in state.iterdir() if p.name.endswith(("_temp", "_old"))]
-    downloads = state / "downloads"
-    if downloads.is_dir():
-        found += [f"downloads/{p.name}" for p in downloads.iterdir()]
+    found += [str(p) for p in (state / "cache").rglob("*.part")]
     return found
 
 
@@ -164,23 +174,29 @@ def test_daemon_publishes_reports_and_stops_cleanly(
         received += notify_socket.wait_for("WATCHDOG=1")
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
         assert ready.status_code == 200
-        assert ready.json()["spaces"]["eng"]["pages"] == 32
+        assert ready.json()["spaces"]["eng"]["pages"] == published_page_count(double, "eng")
         health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
         assert health.status_code == 200
         metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
         assert 'docmost_syncd_runs_total{result="ok"} 1.0' in metrics
         assert 'docmost_syncd_space_runs_total{result="published",space="bulk"} 1.0' in metrics
-        assert 'docmost_syncd_http_requests_total{endpoint="/api/spaces/export",status="200"} 3.0' in metrics
+        pages = sum(len(double.pages_of(slug)) for slug in ("sec-common", "eng", "bulk"))
+        assert (
+            f'docmost_syncd_http_requests_total{{endpoint="/api/pages/info",status="200"}} {pages}.0'
+            in metrics
+        )
+        assert "/api/spaces/export" not in metrics
         assert set((tmp_path / "hook.txt").read_text().split()) == {"bulk", "eng", "sec-common"}
 
         # A content change upstream is published by the next run; nothing else is swapped.
         inode = (tmp_path / "docs" / "sec-common").stat().st_ino
-        double.touch("eng")
+        double.edit(double.pages_of("eng")[0]["id"])
         daemon.signal(signal.SIGUSR1)
         second = daemon.wait_for("sync.finished")
         assert (second["published"], second["unchanged"]) == (1, 2)
         assert (tmp_path / "docs" / "sec-common").stat().st_ino == inode
-        assert "Edited upstream." in "".join(p.read_text() for p in (tmp_path / "docs" / "eng").rglob("*.md"))
+        published = "".join(p.read_text() for p in (tmp_path / "docs" / "eng").rglob("*.md*"))
+        assert "Edited upstream." in published
         assert daemon.wait_for("hook.finished")["changed"] == "eng"
         assert (tmp_path / "hook.txt").read_text().splitlines()[-1] == "eng"
 
@@ -189,14 +205,18 @@ def test_daemon_publishes_reports_and_stops_cleanly(
         third = daemon.wait_for("sync.finished")
         assert (third["published"], third["unchanged"]) == (0, 3)
 
-        # SIGTERM while an export is in flight: exit 0 within the deadline, nothing left in staging.
-        double.touch("bulk")  # something to export, or the run would skip every export
-        double.export_started.clear()
-        double.export_gate = threading.Event()
+        # SIGTERM while the server sits on a page request: the request is abandoned at once, the
+        # daemon exits 0 long before its 60 s shutdown deadline, nothing is left in staging.
+        double.edit(double.pages_of("bulk")[0]["id"])  # something to fetch
+        hang_page_requests(double)
         daemon.signal(signal.SIGUSR1)
-        assert double.export_started.wait(EVENT_TIMEOUT)
+        assert double.gate_reached.wait(EVENT_TIMEOUT)
+        stopping = time.monotonic()
         daemon.signal(signal.SIGTERM)
-        assert daemon.proc.wait(timeout=3 + 30) == 0
+        assert daemon.proc.wait(timeout=30) == 0
+        print(f"\nSIGTERM to exit with the server holding a request: {time.monotonic() - stopping:.2f} s")
+        assert any(e.get("event") == "space.cancelled" for e in daemon.drain())
+        assert double.gate is not None and not double.gate.is_set()  # the server never answered
         received += notify_socket.wait_for("STOPPING=1")
         assert "READY=1" in received and "WATCHDOG=1" in "\n".join(received)
         assert leftovers(tmp_path / "docs") == []
@@ -218,24 +238,24 @@ def test_sigkill_mid_run_then_restart_recovers(served: tuple[DocmostDouble, str]
     daemon = DaemonProcess(config, daemon_env(tmp_path))
     try:
         daemon.wait_for("sync.finished")
-        before = sorted(p.name for p in (tmp_path / "docs" / "eng").rglob("*.md"))
-        double.touch("eng")
-        double.export_gate = threading.Event()
-        double.export_started.clear()
+        before = sorted(p.name for p in (tmp_path / "docs" / "eng").rglob("*.md*"))
+        double.edit(double.pages_of("eng")[0]["id"])
+        hang_page_requests(double)
         daemon.signal(signal.SIGUSR1)
-        assert double.export_started.wait(EVENT_TIMEOUT)
+        assert double.gate_reached.wait(EVENT_TIMEOUT)
         daemon.signal(signal.SIGKILL)
         assert daemon.proc.wait(timeout=30) == -signal.SIGKILL
     finally:
         daemon.stop()
-    double.export_gate.set()
-    double.export_gate = None
+    assert double.gate is not None
+    double.gate.set()
+    double.gate = None
     restarted = DaemonProcess(config, daemon_env(tmp_path))
     try:
         finished = restarted.wait_for("sync.finished")
         assert finished["failed"] == 0
         assert leftovers(tmp_path / "docs") == []
-        assert sorted(p.name for p in (tmp_path / "docs" / "eng").rglob("*.md")) == before
+        assert sorted(p.name for p in (tmp_path / "docs" / "eng").rglob("*.md*")) == before
         assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
     finally:
         assert restarted.terminate() == 0
@@ -279,11 +299,17 @@ def test_sync_once_exit_codes(served: tuple[DocmostDouble, str], tmp_path: Path)
     ok = subprocess.run([sys.executable, "-m", "docmost_syncd", "sync", "--once", "--config", str(config)],
                         capture_output=True, text=True, timeout=120, env=env, check=False)  # fmt: skip
     assert ok.returncode == 0, ok.stderr
-    from tests.docmost_double import _recorded
+    eng_pages = {item["id"] for item in double.pages_of("eng")}
+    original = double._info
 
-    double.export_overrides["eng"] = _recorded("spaces-export-non-uuid-space-id")
-    double.touch("eng")  # an edit, so eng is exported (and its export fails)
-    double.touch("bulk")
+    def failing_for_eng(payload: dict[str, object]) -> Reply:
+        if payload.get("pageId") in eng_pages:
+            return Reply(500, b'{"statusCode":500,"message":"Internal server error"}', {})
+        return original(payload)
+
+    double._info = failing_for_eng  # type: ignore[method-assign]
+    double.edit(double.pages_of("eng")[0]["id"])  # an edit, so eng fetches a page (and fails)
+    double.edit(double.pages_of("bulk")[0]["id"])
     failed = subprocess.run([sys.executable, "-m", "docmost_syncd", "sync", "--once", "--config", str(config)],
                             capture_output=True, text=True, timeout=120, env=env, check=False)  # fmt: skip
     assert failed.returncode == 1

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from docmost_syncd.config import Settings
 from docmost_syncd.daemon.runner import Daemon, make_publisher
-from docmost_syncd.sync import RunOutcome, SpaceOutcome
+from docmost_syncd.publish.publisher import SpaceOutcome
+from docmost_syncd.run import RunOutcome
 from tests.conftest import LogCapture
 
 

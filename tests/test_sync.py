@@ -1,163 +1,420 @@
-"""Whole sync runs against the recorded server: every live page published, in order, links resolving;
-failures anywhere leave the published copy byte-identical."""
+"""Whole sync runs against recorded servers: every live page published, in order, with working
+links; only what changed is fetched and rewritten; failures leave the published copy as it was."""
 
 from __future__ import annotations
 
 import errno
 import json
+import os
 import re
-import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+import respx
 import yaml
 
-from docmost_syncd.config import Settings
-from docmost_syncd.docmost.client import DocmostClient
-from docmost_syncd.errors import BuildError
-from docmost_syncd.postprocess import chain
-from docmost_syncd.sync import Publisher, run_sync
-from tests.conftest import LogCapture
-from tests.docmost_double import EXPORTS, DocmostDouble, Reply, _recorded, live_page_count
-from tests.helpers import relative_links, tree_snapshot, unresolved_links
+from docmost_syncd import job
+from docmost_syncd.config import DocmostSettings, Settings
+from docmost_syncd.run import RunOutcome
+from tests.conftest import BASE_URL, SPACES, LogCapture
+from tests.docmost_double import VERSIONS, DocmostDouble, published_page_count
+from tests.helpers import broken_anchors, page_files, relative_links, sync, tree_snapshot, unresolved_links
 
-FOLDERS = {"sec-common": "sec-common", "eng": "eng", "bulk": "bulk"}
+LISTING = ("/api/auth/login", "/api/version", "/api/spaces", "/api/pages/recent")
 
 
-def sync(settings: Settings, **kwargs: object) -> object:
-    assert settings.output.dir is not None
-    with DocmostClient(settings.docmost, sleep=lambda _s: None) as client:
-        publisher = Publisher(settings.output.dir, settings.limits, server_url=settings.docmost.url)
-        publisher.swap.recover()
-        return run_sync(settings, client, publisher, **kwargs)  # type: ignore[arg-type]
+def results(outcome: RunOutcome) -> dict[str, str]:
+    return {space.folder: space.result for space in outcome.spaces}
 
 
-def front_matter(path: Path) -> dict[str, object]:
+def front_matter(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("---\n")
     return yaml.safe_load(text.split("---\n", 2)[1])  # type: ignore[no-any-return]
 
 
-def published_pages(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*.md") if "_assets" not in p.parts]
+def find_page(folder: Path, slug_id: str) -> Path:
+    return next(p for p in page_files(folder) if front_matter(p)["docmost_slug_id"] == slug_id)
 
 
+def requests_by_path(double: DocmostDouble) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path, _body in double.requests:
+        key = "/api/files" if path.startswith("/api/files/") else path
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+# ---- everything, on every recorded server ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", VERSIONS)
 def test_full_sync_publishes_every_live_page(
-    routed: DocmostDouble, settings: Settings, logs: LogCapture
+    version: str, tmp_path: Path, docmost_settings: DocmostSettings
 ) -> None:
-    outcome = sync(settings)
-    output = settings.output.dir
-    assert output is not None
-    results = {space.folder: space.result for space in outcome.spaces}  # type: ignore[attr-defined]
-    assert results == {"sec-common": "published", "eng": "published", "bulk": "published", "empty": "empty"}
-    for slug, folder in FOLDERS.items():
-        pages = published_pages(output / folder)
-        assert len(pages) == live_page_count(slug), slug  # sec-common 28 (ZIP 25), eng 32 (ZIP 31), bulk 231
+    double = DocmostDouble(version)
+    settings = Settings(docmost=docmost_settings, output={"dir": tmp_path / "docs"})
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=double.respx_side_effect)
+        outcome = sync(settings)
+    output = tmp_path / "docs"
+    assert not outcome.failed
+    for slug in double.space_ids:
+        folder = next(s.folder for s in outcome.spaces if s.name == next(
+            space["name"] for space in double.spaces if space["slug"] == slug))  # fmt: skip
+        expected = published_page_count(double, slug)
+        if expected == 0:
+            assert not (output / folder).exists()
+            continue
+        pages = page_files(output / folder)
+        assert len(pages) == expected, (version, slug)
         ids = [front_matter(p)["docmost_page_id"] for p in pages]
         assert len(set(ids)) == len(ids)
-    assert not (output / "empty").exists()
-    assert routed.count("/api/pages/export") == 3 + 1  # the pages Docmost's ZIPs lost to name collisions
-    assert routed.count("/api/spaces/export") == 3  # the empty space has no live page: not exported
-    assert "space.pages_recovered" in logs.names()
+    counts = requests_by_path(double)
+    assert "/api/spaces/export" not in counts and "/api/pages/export" not in counts
+    assert counts["/api/pages/info"] == len(double.items)  # every page's content, once
+    assert unresolved_links(output) == []
     assert [p.name for p in (output / ".docmost-syncd").iterdir() if p.name.endswith(("_temp", "_old"))] == []
 
 
 def check_level(
     space_root: Path,
-    children: dict[str | None, list[dict[str, object]]],
-    nodes: list[dict[str, object]],
+    children: dict[str | None, list[dict[str, Any]]],
+    nodes: list[dict[str, Any]],
     parent: str | None,
     directory: Path,
 ) -> None:
     """Published nodes under ``parent`` are the live children, in byte-wise position order."""
     expected = sorted(children.get(parent, []), key=lambda i: (str(i["position"]).encode(), i["id"]))
-    assert [n["id"] for n in nodes] == [i["id"] for i in expected]
+    assert [n["id"] for n in nodes] == [i["id"] for i in expected if i["id"] in {n["id"] for n in nodes}]
     for position, node in enumerate(nodes, start=1):
         path = space_root / str(node["path"])
         meta = front_matter(path)
         assert meta["sidebar_position"] == position
         assert meta["title"] == (node["title"] if str(node["title"] or "").strip() else "Untitled")
         if node["children"]:
-            assert path.parent.name == path.stem  # <slug>/<slug>.md, the category index
+            assert path.parent.name == path.stem  # <name>/<name>.md(x), the category index
             category = json.loads((path.parent / "_category_.json").read_text())
             assert category == {"label": meta["title"], "position": position}
             assert path.parent.parent == directory
-            check_level(space_root, children, node["children"], str(node["id"]), path.parent)  # type: ignore[arg-type]
+            check_level(space_root, children, node["children"], str(node["id"]), path.parent)
         else:
             assert path.parent == directory
 
 
-def test_hierarchy_and_order_match_the_live_tree(routed: DocmostDouble, settings: Settings) -> None:
+def test_hierarchy_and_order_match_the_listing(routed: DocmostDouble, settings: Settings) -> None:
     sync(settings)
     output = settings.output.dir
     assert output is not None
-    for slug, folder in FOLDERS.items():
-        tree = json.loads(
-            (Path(__file__).parent / "fixtures/docmost-0.95.0/api/trees" / f"{slug}.json").read_text()
-        )
-        children: dict[str | None, list[dict[str, object]]] = {}
-        for exchange in tree["exchanges"]:
-            for item in exchange["response"]["body"]["data"]["items"]:
-                children.setdefault(item["parentPageId"], []).append(item)
-        metadata = json.loads((output / folder / "_metadata.json").read_text())
-        check_level(output / folder, children, metadata["pages"], None, output / folder)
+    for slug in ("sec-common", "eng", "bulk", "kitchen"):
+        children: dict[str | None, list[dict[str, Any]]] = {}
+        for item in routed.pages_of(slug):
+            children.setdefault(item["parentPageId"], []).append(item)
+        metadata = json.loads((output / slug / "_metadata.json").read_text())
+        check_level(output / slug, children, metadata["pages"], None, output / slug)
 
 
-def test_every_link_and_image_resolves(routed: DocmostDouble, settings: Settings) -> None:
+def test_every_link_image_and_anchor_resolves(
+    routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
     sync(settings)
     output = settings.output.dir
     assert output is not None
-    links = relative_links(output)
-    assert len(links) > 20
+    assert len(relative_links(output)) > 40
     assert unresolved_links(output) == []
-    assets = sorted(p.relative_to(output).as_posix() for p in output.rglob("_assets/*/*"))
-    assert "sec-common/_assets/01a2184c-bc35-70f9-81e8-a7b13349c8ee/seukeurinsyas_2024-01-01_1.png" in assets
-    main = next(
-        p for p in (output / "sec-common").rglob("*.md") if front_matter(p)["docmost_slug_id"] == "X1DYm8jquQ"
-    )
-    text = main.read_text()
-    assert "[see C++ page](C-plus-plus-and-Java.md)" in text
-    assert "Link to trashed page: trash" in text  # dead internal link made plain text
+    assert broken_anchors(output) == []
+    links = find_page(output / "kitchen", "dGnSeE1qWS").read_text()
+    assert "[Tables page](Tables.mdx)" in links
+    assert "[Text page heading](Text-and-Marks.mdx#h-text-target)" in links  # an anchor in another page
+    assert "[jump below](#h-links-bottom)" in links  # an anchor on the same page
+    assert "[Text and Marks](Text-and-Marks.mdx#h-text-target)" in links  # a mention with an anchor
+    assert "[Math](Math.md)" in links  # the bare URL as text became the page's title
+    assert "ANOTHER space (general): other space" in links  # a space docmost-syncd does not publish
+    warnings = [e["detail"] for e in logs.events() if e["event"] == "space.link_unresolved"]
+    assert any("/s/general/p/abcdefghij" in w for w in warnings)
 
 
-def test_unchanged_space_is_not_swapped(routed: DocmostDouble, settings: Settings) -> None:
-    sync(settings)
-    output = settings.output.dir
-    assert output is not None
-    before = {folder: (output / folder).stat().st_ino for folder in FOLDERS}
-    exports = routed.count("/api/spaces/export")
-    outcome = sync(settings)
-    assert {s.result for s in outcome.spaces if s.folder in FOLDERS} == {"unchanged"}  # type: ignore[attr-defined]
-    assert {folder: (output / folder).stat().st_ino for folder in FOLDERS} == before
-    assert routed.count("/api/spaces/export") == exports  # no export request at all
-
-
-def test_unchanged_content_without_update_times_is_exported_but_not_swapped(
+def test_attachments_are_published_once_and_hard_linked_from_the_cache(
     routed: DocmostDouble, settings: Settings
 ) -> None:
     sync(settings)
     output = settings.output.dir
     assert output is not None
-    before = {folder: (output / folder).stat().st_ino for folder in FOLDERS}
-    routed._recent = lambda space_id: _recorded("error-404-unknown-route")  # type: ignore[method-assign]
-    exports = routed.count("/api/spaces/export")
-    outcome = sync(settings)
-    assert {s.result for s in outcome.spaces if s.folder in FOLDERS} == {"unchanged"}  # type: ignore[attr-defined]
-    assert routed.count("/api/spaces/export") == exports + 3  # unsure, so exported; equal digest, so no swap
-    assert {folder: (output / folder).stat().st_ino for folder in FOLDERS} == before
+    assets = sorted(
+        p.relative_to(output / "kitchen").as_posix() for p in (output / "kitchen").rglob("_assets/*/*")
+    )
+    assert len(assets) == 10
+    assert (
+        "_assets/01a22ecd-a0aa-7079-805f-104d2338e19d/tone.oga" in assets
+    )  # Ogg, named as Docusaurus knows it
+    cached = output / ".docmost-syncd" / "cache" / "files" / "01a22ecd-a0aa-7079-805f-104d2338e19d"
+    published = output / "kitchen" / "_assets" / "01a22ecd-a0aa-7079-805f-104d2338e19d" / "tone.oga"
+    assert (
+        published.stat().st_ino
+        == next(p for p in cached.iterdir() if not p.name.startswith(".")).stat().st_ino
+    )
+    assert routed.count("/api/files") == 18  # every attachment of every space, once
 
 
-def test_an_edit_upstream_is_exported_and_published(routed: DocmostDouble, settings: Settings) -> None:
+# ---- only what changed ------------------------------------------------------------------------------
+
+
+def test_an_unchanged_server_costs_the_listing_and_nothing_else(
+    routed: DocmostDouble, settings: Settings
+) -> None:
     sync(settings)
     output = settings.output.dir
     assert output is not None
-    before = {folder: (output / folder).stat().st_ino for folder in FOLDERS}
-    routed.touch("eng")
+    before = {slug: (output / slug).stat().st_ino for slug in ("sec-common", "eng", "bulk", "kitchen")}
+    routed.reset_counts()
     outcome = sync(settings)
-    results = {s.folder: s.result for s in outcome.spaces}  # type: ignore[attr-defined]
-    assert results == {"eng": "published", "sec-common": "unchanged", "bulk": "unchanged", "empty": "empty"}
-    assert (output / "eng").stat().st_ino != before["eng"]
-    assert (output / "bulk").stat().st_ino == before["bulk"]
+    assert set(results(outcome).values()) == {"unchanged", "empty"}
+    assert set(requests_by_path(routed)) <= set(LISTING)
+    # a walk and a read of its head again per space (bulk's walk takes 3 requests; empty has no head)
+    assert requests_by_path(routed)["/api/pages/recent"] == 2 * 3 + (3 + 1) + 1
+    assert {slug: (output / slug).stat().st_ino for slug in before} == before  # not swapped
+
+
+def test_one_edit_costs_one_request_and_rewrites_one_file(routed: DocmostDouble, settings: Settings) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    before = tree_snapshot(output / "bulk")
+    page_id = routed.pages_of("bulk")[17]["id"]
+    routed.edit(page_id, "A new paragraph in one bulk page.")
+    routed.reset_counts()
+    outcome = sync(settings)
+    bulk = next(s for s in outcome.spaces if s.folder == "bulk")
+    assert results(outcome)["bulk"] == "published"
+    assert {k: v for k, v in results(outcome).items() if k != "bulk"} == {
+        "sec-common": "unchanged", "eng": "unchanged", "kitchen": "unchanged", "empty": "empty"}  # fmt: skip
+    assert [body for path, body in routed.requests if path == "/api/pages/info"] == [
+        {"pageId": page_id, "includeContent": True}
+    ]
+    assert "/api/files" not in requests_by_path(routed)
+    after = tree_snapshot(output / "bulk")
+    changed = sorted(path for path in after if after[path] != before.get(path))
+    edited = find_page(output / "bulk", routed.info[page_id]["slugId"]).relative_to(output / "bulk")
+    assert changed == sorted([".inode", ".docmost-syncd-complete", str(edited)])
+    assert bulk.files_written == 2  # the page and _metadata.json (same bytes); the rest are hard links
+    assert bulk.files_linked == len(before) - 1 - 3  # all but the inode, marker, page, _metadata.json
+    assert "A new paragraph in one bulk page." in (output / "bulk" / edited).read_text()
+
+
+def test_a_renamed_space_is_rebuilt(routed: DocmostDouble, settings: Settings) -> None:
+    sync(settings)
+    routed.rename_space("eng", "Engineering Manual")
+    outcome = sync(settings)
+    assert results(outcome)["eng"] == "published"
+    assert results(outcome)["bulk"] == "unchanged"
+    assert settings.output.dir is not None
+    category = json.loads((settings.output.dir / "eng" / "_category_.json").read_text())
+    assert category == {"label": "Engineering Manual"}
+
+
+def test_a_new_docmost_syncd_version_rebuilds_unchanged_spaces(
+    routed: DocmostDouble, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync(settings)
+    monkeypatch.setattr(job, "__version__", "99.0.0")
+    routed.reset_counts()
+    outcome = sync(settings)
+    assert all(s.result in ("published", "unchanged", "empty") for s in outcome.spaces)
+    assert "/api/pages/info" not in requests_by_path(routed)  # rebuilt from the cache
+    # the output of this version equals the previous one: built again, not swapped
+    assert {s.folder for s in outcome.spaces if s.files_linked or s.files_written} >= {"eng", "bulk"}
+
+
+def test_links_into_another_space_follow_its_pages(routed: DocmostDouble, settings: Settings) -> None:
+    target = routed.page_id("kitchen", "Tables")
+    source = routed.pages_of("eng")[0]["id"]
+    routed.set_content(source, [{"type": "paragraph", "content": [
+        {"type": "text", "text": "See the kitchen's ",
+         "marks": []},
+        {"type": "text", "text": "tables", "marks": [{"type": "link", "attrs": {
+            "href": f"http://127.0.0.1:3000/s/kitchen/p/tables-{routed.info[target]['slugId']}"}}]},
+    ]}])  # fmt: skip
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    page = find_page(output / "eng", routed.info[source]["slugId"])
+    assert re.search(r"\[tables\]\((\.\./)+kitchen/Tables\.mdx\)", page.read_text())
+    routed.rename(target, "Tables, renamed")
+    outcome = sync(settings)
+    assert results(outcome)["kitchen"] == "published"
+    assert results(outcome)["eng"] == "published"  # its link target moved
+    assert results(outcome)["bulk"] == "unchanged"
+    assert re.search(r"\[tables\]\((\.\./)+kitchen/Tables-renamed\.mdx\)", page.read_text())
+    assert unresolved_links(output) == []
+
+
+def test_trashed_pages_leave_and_restored_pages_return(routed: DocmostDouble, settings: Settings) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    layout = routed.page_id("kitchen", "Layout Blocks")
+    trashed = routed.trash(layout)
+    assert len(trashed) == 3  # with its two children
+    sync(settings)
+    assert len(page_files(output / "kitchen")) == 12 - 3
+    assert unresolved_links(output) == []
+    routed.restore(trashed)
+    sync(settings)
+    assert len(page_files(output / "kitchen")) == 12
+
+
+def test_a_damaged_cache_entry_is_fetched_again(routed: DocmostDouble, settings: Settings) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    page_id = routed.page_id("kitchen", "Math")
+    cached = next((output / ".docmost-syncd" / "cache" / "pages").rglob(f"{page_id}.json"))
+    cached.write_text("{ not json")
+    records = next(
+        (output / ".docmost-syncd" / "cache" / "spaces").glob(f"{routed.space_ids['kitchen']}.json")
+    )
+    records.write_text("garbage")
+    routed.edit(routed.page_id("kitchen", "Embeds"))
+    routed.reset_counts()
+    outcome = sync(settings)
+    assert not outcome.failed
+    fetched = sorted(body["pageId"] for path, body in routed.requests if path == "/api/pages/info")
+    assert page_id in fetched  # the damaged one (its facts came from the cache) and the edited one
+    assert json.loads(cached.read_text())["id"] == page_id
+
+
+def test_a_node_this_renderer_does_not_know_is_written_as_text(
+    routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
+    page_id = routed.page_id("kitchen", "Math")
+    newer = {
+        "type": "quantumWidget",
+        "attrs": {"x": 1},
+        "content": [{"type": "text", "text": "from a newer Docmost"}],
+    }
+    routed.set_content(page_id, [newer, dict(newer)])
+    outcome = sync(settings)
+    assert not outcome.failed
+    assert settings.output.dir is not None
+    assert "from a newer Docmost" in (settings.output.dir / "kitchen" / "Math.md").read_text()
+    unknown = [e for e in logs.events() if e["event"] == "render.unknown_node"]
+    assert [e["type"] for e in unknown] == ["quantumWidget"]  # once per type per space
+
+
+def test_an_empty_untitled_placeholder_is_not_published(routed: DocmostDouble, settings: Settings) -> None:
+    placeholder = routed.create("kitchen", "")
+    routed.set_content(placeholder, [{"type": "paragraph"}])
+    sync(settings)
+    assert settings.output.dir is not None
+    assert len(page_files(settings.output.dir / "kitchen")) == 12
+
+
+# ---- failures keep what is published ------------------------------------------------------------
+
+
+@pytest.fixture
+def published(routed: DocmostDouble, settings: Settings) -> dict[str, dict[str, str]]:
+    sync(settings)
+    assert settings.output.dir is not None
+    return {
+        slug: tree_snapshot(settings.output.dir / slug) for slug in ("sec-common", "eng", "bulk", "kitchen")
+    }
+
+
+def assert_untouched(settings: Settings, before: dict[str, dict[str, str]]) -> None:
+    output = settings.output.dir
+    assert output is not None
+    for folder, snapshot in before.items():
+        assert tree_snapshot(output / folder) == snapshot, folder
+    assert [p.name for p in (output / ".docmost-syncd").iterdir() if p.name.endswith(("_temp", "_old"))] == []
+
+
+def edit_every_space(double: DocmostDouble) -> None:
+    for slug in ("sec-common", "eng", "bulk", "kitchen"):
+        double.edit(double.pages_of(slug)[0]["id"])
+
+
+def test_a_renderer_failure_keeps_the_published_copy(
+    published: dict[str, dict[str, str]],
+    routed: DocmostDouble,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    edit_every_space(routed)
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise ValueError("renderer blew up")
+
+    monkeypatch.setattr(job, "render_page", broken)
+    outcome = sync(settings)
+    failed = {s.folder: s.error for s in outcome.spaces if s.result == "failed"}
+    assert set(failed) == {"sec-common", "eng", "bulk", "kitchen"}
+    assert all("renderer blew up" in str(e) for e in failed.values())
+    assert_untouched(settings, published)
+
+
+def test_disk_full_keeps_the_published_copy(
+    published: dict[str, dict[str, str]],
+    routed: DocmostDouble,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    edit_every_space(routed)
+    real_write = Path.write_bytes
+
+    def enospc(self: Path, data: bytes) -> int:  # type: ignore[override]
+        if "_temp" in str(self):
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", enospc)
+    outcome = sync(settings)
+    assert {s.result for s in outcome.spaces if s.folder != "empty"} == {"failed"}
+    assert all("No space left" in str(s.error) for s in outcome.spaces if s.result == "failed")
+    assert_untouched(settings, published)
+
+
+def test_a_page_that_cannot_be_fetched_fails_its_space_only(
+    published: dict[str, dict[str, str]], routed: DocmostDouble, settings: Settings
+) -> None:
+    edit_every_space(routed)
+    original = routed._info
+
+    def info(payload: dict[str, Any]) -> Any:
+        if payload["pageId"] in {i["id"] for i in routed.pages_of("eng")}:
+            from tests.docmost_double import Reply
+
+            return Reply(500, b'{"statusCode":500,"message":"Internal server error"}', {})
+        return original(payload)
+
+    routed._info = info  # type: ignore[method-assign]
+    outcome = sync(settings)
+    assert results(outcome)["eng"] == "failed"
+    assert results(outcome)["kitchen"] == "published"
+    assert_untouched(settings, {"eng": published["eng"]})
+
+
+def test_too_little_disk_space_fails_the_space_clearly(
+    published: dict[str, dict[str, str]],
+    routed: DocmostDouble,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    edit_every_space(routed)
+    import shutil as shutil_module
+
+    monkeypatch.setattr(
+        shutil_module,
+        "disk_usage",
+        lambda _p: shutil_module._ntuple_diskusage(10**9, 10**9 - 1000, 1000),  # type: ignore[attr-defined]
+    )
+    outcome = sync(settings)
+    failed = [s for s in outcome.spaces if s.result == "failed"]
+    assert failed and all(
+        "MiB free" in str(s.error) and "published copy is kept" in str(s.error) for s in failed
+    )
+    assert_untouched(settings, published)
 
 
 def test_prune_removes_only_what_this_tool_published(routed: DocmostDouble, settings: Settings) -> None:
@@ -170,7 +427,7 @@ def test_prune_removes_only_what_this_tool_published(routed: DocmostDouble, sett
     sync(settings)
     settings.sync.spaces_exclude = ["eng"]
     outcome = sync(settings)
-    assert outcome.pruned == ["eng"]  # type: ignore[attr-defined]
+    assert outcome.pruned == ["eng"]
     assert not (output / "eng").exists()
     assert (output / "sec-common").is_dir()
     assert (output / "intro.md").read_text() == "# the site's own page"
@@ -184,217 +441,40 @@ def test_space_folder_never_takes_over_a_foreign_folder(routed: DocmostDouble, s
     (output / "eng" / "notes.md").write_text("not docmost-syncd's")
     sync(settings)
     assert (output / "eng" / "notes.md").read_text() == "not docmost-syncd's"
-    assert len(published_pages(output / "eng-2")) == 32
+    assert len(page_files(output / "eng-2")) == published_page_count(routed, "eng")
 
 
-@pytest.fixture
-def published(routed: DocmostDouble, settings: Settings) -> dict[str, dict[str, str]]:
-    sync(settings)
-    assert settings.output.dir is not None
-    return {folder: tree_snapshot(settings.output.dir / folder) for folder in FOLDERS}
+# ---- taking over an output folder of the export-based release --------------------------------------
 
 
-def assert_untouched(settings: Settings, before: dict[str, dict[str, str]]) -> None:
-    output = settings.output.dir
-    assert output is not None
-    for folder, snapshot in before.items():
-        assert tree_snapshot(output / folder) == snapshot, folder
-    assert [p.name for p in (output / ".docmost-syncd").iterdir() if p.name.endswith(("_temp", "_old"))] == []
-
-
-def change_every_export(double: DocmostDouble) -> None:
-    """Make every space differ upstream (so a sync would export and swap)."""
-    for slug in FOLDERS:
-        double.touch(slug)
-
-
-def test_exception_in_a_chain_step_keeps_the_published_copy(
-    published: dict[str, dict[str, str]],
-    routed: DocmostDouble,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    change_every_export(routed)
-
-    def broken(body: object, page: object, context: object) -> None:
-        raise ValueError("step blew up")
-
-    steps = [(name, broken if name == "mdx" else step) for name, step in chain.BODY_STEPS]
-    assert [name for name, _step in steps].count("mdx") == 1
-    monkeypatch.setattr(chain, "BODY_STEPS", steps)
-    outcome = sync(settings)
-    failed = {s.folder: s.error for s in outcome.spaces if s.result == "failed"}  # type: ignore[attr-defined]
-    assert set(failed) == set(FOLDERS)
-    assert all("postprocess step mdx failed" in str(e) for e in failed.values())
-    assert_untouched(settings, published)
-
-
-def test_disk_full_keeps_the_published_copy(
-    published: dict[str, dict[str, str]],
-    routed: DocmostDouble,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    change_every_export(routed)
-    real_write = Path.write_bytes
-    calls = {"n": 0}
-
-    def enospc(self: Path, data: bytes) -> int:  # type: ignore[override]
-        calls["n"] += 1
-        if calls["n"] > 5:
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return real_write(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", enospc)
-    outcome = sync(settings)
-    assert {s.result for s in outcome.spaces if s.folder in FOLDERS} == {"failed"}  # type: ignore[attr-defined]
-    assert any("No space left" in str(s.error) for s in outcome.spaces)  # type: ignore[attr-defined]
-    assert_untouched(settings, published)
-
-
-def test_hostile_zip_keeps_the_published_copy(
-    published: dict[str, dict[str, str]], routed: DocmostDouble, settings: Settings, tmp_path: Path
-) -> None:
-    hostile = tmp_path / "hostile.zip"
-    with zipfile.ZipFile(hostile, "w") as archive:
-        archive.writestr("ok.md", "# ok")
-        archive.writestr("../../escape.md", "# gotcha")
-    routed.export_bytes["eng"] = hostile.read_bytes()
-    outcome = sync(settings)
-    eng = next(s for s in outcome.spaces if s.folder == "eng")  # type: ignore[attr-defined]
-    assert eng.result == "failed" and "'..'" in str(eng.error)
-    assert not (tmp_path / "escape.md").exists()
-    assert_untouched(settings, published)
-
-
-def test_export_500_fails_one_space_not_the_others(
-    routed: DocmostDouble, settings: Settings, logs: LogCapture
-) -> None:
-    routed.export_overrides["eng"] = _recorded("spaces-export-non-uuid-space-id")
-    outcome = sync(settings)
-    results = {s.folder: s.result for s in outcome.spaces}  # type: ignore[attr-defined]
-    assert results["eng"] == "failed" and results["sec-common"] == "published"
-    failed = [e for e in logs.events() if e["event"] == "space.failed"]
-    assert len(failed) == 1 and failed[0]["space"] == "eng" and "HTTP 500" in failed[0]["error"]
-    assert failed[0]["kept"] == "the published copy"
-
-
-def test_a_failed_build_raises_build_error_for_unfetchable_pages(tmp_path: Path) -> None:
-    from docmost_syncd.docmost.models import TreePage
-    from docmost_syncd.model import build_from_tree
-
-    tree = [TreePage("id-1", "slug1", "Lost", None, "a0", None, False)]
-    with pytest.raises(BuildError, match="missing from the export"):
-        build_from_tree("s", "S", "s", "s", tree, None, None)
-
-
-def test_empty_reply_from_login_is_a_failed_run(routed: DocmostDouble, settings: Settings) -> None:
-    routed.login_replies.append(Reply(401, b'{"message":"Unauthorized","statusCode":401}', {}))
-    outcome = sync(settings)
-    assert outcome.failed and "401" in str(outcome.error)  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(("source", "target"), [("sec-common", "eng"), ("eng", "sec-common")])
-def test_links_to_another_synced_space_become_relative(
-    routed: DocmostDouble, settings: Settings, logs: LogCapture, source: str, target: str
-) -> None:
-    """eng is synced before sec-common (spaces run in listing order here): a link from eng into
-    sec-common cannot resolve on the first pass and is fixed by the relinking pass of the run."""
-    slug_id = next(sid for _pid, (slug, sid) in routed.page_slug_id.items() if slug == target)
-    routed.touch(
-        source, text=f"Across spaces: [other page](http://127.0.0.1:3000/s/{target}/p/some-title-{slug_id})."
-    )
-    settings.sync.concurrency = 1
-    outcome = sync(settings)
-    assert not outcome.failed  # type: ignore[attr-defined]
-    output = settings.output.dir
-    assert output is not None
-    page, text = next(
-        (p, t) for p in (output / source).rglob("*.md") if "Across spaces" in (t := p.read_text())
-    )
-    link = re.search(r"Across spaces: \[other page\]\((?P<dest>[^)]+)\)", text)
-    assert link, text[-300:]
-    resolved = (page.parent / link.group("dest")).resolve()
-    assert resolved.is_file() and resolved.is_relative_to((output / target).resolve())
-    assert f"docmost_slug_id: {slug_id}" in resolved.read_text()
-    assert unresolved_links(output) == []
-    relinked = [e for e in logs.events() if e["event"] == "sync.relinking"]
-    assert (relinked[0]["spaces"] == [source]) if source == "eng" else not relinked
-
-
-def test_too_little_disk_space_fails_the_space_clearly(
-    published: dict[str, dict[str, str]],
-    routed: DocmostDouble,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import shutil
-    from collections import namedtuple
-
-    change_every_export(routed)
-    usage = namedtuple("usage", "total used free")
-    monkeypatch.setattr(shutil, "disk_usage", lambda _path: usage(10**9, 10**9 - 4096, 4096))
-    outcome = sync(settings)
-    errors = {s.folder: s.error for s in outcome.spaces if s.result == "failed"}  # type: ignore[attr-defined]
-    assert set(errors) == set(FOLDERS)
-    assert all("MiB free" in str(e) and "published copy is kept" in str(e) for e in errors.values())
-    assert_untouched(settings, published)
-
-
-def test_attachments_missing_from_the_export_are_fetched_from_the_server(
-    routed: DocmostDouble, settings: Settings, logs: LogCapture
-) -> None:
-    """An export made without attachments links files as /api/files/<id>/<name>: each is fetched
-    once with GET and published like the ZIP's own, so every image still resolves."""
-    routed.export_bytes["eng"] = (EXPORTS / "eng.without-attachments.zip").read_bytes()
-    sync(settings)
-    output = settings.output.dir
-    assert output is not None
-    fetched = [path for path, _body in routed.requests if path.startswith("/api/files/")]
-    assert len(fetched) == 4  # diagram.png twice (two ids), api_notes.txt, release-checklist.pdf
-    assets = sorted(p.relative_to(output / "eng").as_posix() for p in (output / "eng").rglob("_assets/*/*"))
-    assert len(assets) == 4 and any(a.endswith("/diagram.png") for a in assets)
-    assert unresolved_links(output) == []
-    assert not [e for e in logs.events() if e["event"] == "space.link_unresolved" and e["space"] == "eng"]
-
-
-def test_an_attachment_the_server_cannot_find_becomes_plain_text(
-    routed: DocmostDouble, settings: Settings, logs: LogCapture
-) -> None:
-    routed.export_bytes["eng"] = (EXPORTS / "eng.without-attachments.zip").read_bytes()
-    original = routed._file
-    routed._file = lambda path, headers: (  # type: ignore[method-assign]
-        _recorded("error-404-unknown-route") if "diagram" in path else original(path, headers)
-    )
-    outcome = sync(settings)
-    assert not outcome.failed  # type: ignore[attr-defined]
-    output = settings.output.dir
-    assert output is not None
-    assert unresolved_links(output) == []
-    warnings = [
-        e["detail"] for e in logs.events() if e["event"] == "space.link_unresolved" and e["space"] == "eng"
-    ]
-    assert any("could not be fetched" in w and "diagram.png" in w for w in warnings)
-
-
-def test_a_space_linking_into_one_that_emptied_in_the_same_run_is_relinked(
+def test_an_output_of_the_export_based_release_is_taken_over(
     routed: DocmostDouble, settings: Settings
 ) -> None:
-    """Every outcome, the early 'empty' return included, carries its times for relinking."""
-    from docmost_syncd.docmost.models import Space
-    from docmost_syncd.sync import _to_relink, sync_space
-
+    """Its state file and markers have no build key and no manifest: the first run keeps each
+    space's folder, and a space whose files come out the same is not swapped."""
     sync(settings)
-    assert settings.output.dir is not None
-    publisher = Publisher(settings.output.dir, settings.limits)
-    eng = publisher.state.get(routed.space_ids["eng"])
-    assert eng is not None
-    eng.links_to = ["slug:empty"]
-    publisher.state.update(eng)
-    spaces = {slug: Space(id=space_id, name=slug, slug=slug) for slug, space_id in routed.space_ids.items()}
-    with DocmostClient(settings.docmost, sleep=lambda _s: None) as client:
-        built = sync_space(client, publisher, spaces["eng"], "eng")
-        emptied = sync_space(client, publisher, spaces["empty"], "empty")
-    assert (built.result, emptied.result) == ("unchanged", "empty")
-    assert built.started_at > 0 and emptied.finished_at > built.started_at
-    assert _to_relink(publisher, [spaces["eng"], spaces["empty"]], [built, emptied], []) == [spaces["eng"]]
+    output = settings.output.dir
+    assert output is not None
+    state_file = output / ".docmost-syncd" / "state.json"
+    state = json.loads(state_file.read_text())
+    for entry in state["spaces"].values():
+        for key in ("build_key", "foreign"):
+            entry.pop(key, None)
+        entry.update(tree_fingerprint="0" * 64, latest_update="2026-11-26T14:41:10.123Z", links_to=[])
+    state_file.write_text(json.dumps(state))
+    for slug in ("sec-common", "eng", "bulk", "kitchen"):
+        marker = output / slug / ".docmost-syncd-complete"
+        data = json.loads(marker.read_text())
+        marker.write_text(json.dumps({k: data[k] for k in ("space_id", "digest", "pages")}))
+    (output / ".docmost-syncd" / "downloads").mkdir()
+    (output / ".docmost-syncd" / "downloads" / "eng.zip").write_bytes(b"PK half an export")
+    import shutil
+
+    shutil.rmtree(output / ".docmost-syncd" / "cache")  # the old release had no page cache
+    before = {slug: (output / slug).stat().st_ino for slug in ("sec-common", "eng", "bulk", "kitchen")}
+    outcome = sync(settings)
+    assert set(results(outcome)) == set(SPACES)  # the same folders, no "eng-2"
+    assert set(results(outcome).values()) == {"unchanged", "empty"}
+    assert {slug: (output / slug).stat().st_ino for slug in before} == before
+    assert not (output / ".docmost-syncd" / "downloads").exists()
+    assert os.listdir(output / ".docmost-syncd" / "cache")

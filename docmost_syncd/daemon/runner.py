@@ -40,7 +40,8 @@ from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import ConfigError, SyncdError
 from docmost_syncd.log import configure_logging, get_logger
 from docmost_syncd.publish.lock import OutputLock
-from docmost_syncd.sync import Publisher, RunOutcome, SpaceOutcome, run_sync
+from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
+from docmost_syncd.run import RunOutcome, run_sync
 
 JOB_ID = "sync"
 STALL_SECONDS = 600.0  # a run with no progress for this long counts as hung (/healthz 503)
@@ -294,7 +295,10 @@ class Daemon:
         self.log.info("config.reloaded", path=str(self.config_path))
 
     def _make_client(self, settings: Settings) -> DocmostClient:
-        return DocmostClient(settings.docmost, observer=self._observe, on_progress=self.beat)
+        # SIGTERM sets self.cancel: requests in flight are abandoned at once, not waited out.
+        return DocmostClient(
+            settings.docmost, observer=self._observe, on_progress=self.beat, cancel=self.cancel
+        )
 
     def serve(self) -> int:
         settings = self.settings

@@ -1,37 +1,63 @@
-"""DocmostClient: one shared httpx.Client, logged in once, re-login once on 401.
+"""DocmostClient: the only object that talks to Docmost, over one shared httpx.Client.
 
-Docmost 0.95 facts this client is built around (see the README's "Docmost API" notes):
-every call is a POST with a JSON body; results come in ``{"data": ...}``; the login token is only
+Docmost facts it is built around (``docmost-api.md`` in the design notes): every call but file
+downloads is a POST with a JSON body; results come in ``{"data": ...}``; the login token is only
 in ``Set-Cookie: authToken``; ``/api/auth/*`` allows 10 requests a minute per IP and answers 429
-with ``retry-after-auth``; lists use keyset cursors; exports stream without Content-Length, so a
-200 can still carry a truncated ZIP.
+with ``retry-after-auth``; lists use keyset cursors.
+
+A Docmost server is someone's production wiki, so the client is polite by construction:
+
+* at most ``docmost.max_parallel_requests`` requests are in flight, over every space;
+* a request is retried only when the server is certainly not working on it any more: it was
+  never connected, or the server answered 429/502/503 (``Retry-After`` is honoured). A timeout
+  after sending, or a 504, may mean the server is still busy with it: that request fails;
+* requests run on worker threads, so a stopping daemon walks away from a hung request at once
+  (``cancel``) instead of waiting out its timeout.
 """
 
 from __future__ import annotations
 
+import queue
 import random
+import re
+import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import httpx
 
 from docmost_syncd import __version__
 from docmost_syncd.config import DocmostSettings
-from docmost_syncd.docmost.models import Space, TreePage, sibling_order
-from docmost_syncd.errors import AuthError, CancelledError, DocmostError, DownloadError, RateLimitedError
+from docmost_syncd.docmost.models import ListedPage, Space
+from docmost_syncd.errors import (
+    AuthError,
+    CancelledError,
+    DocmostError,
+    DownloadError,
+    NotFoundError,
+    RateLimitedError,
+)
 from docmost_syncd.log import get_logger
 
-RETRY_STATUSES = frozenset({502, 503, 504})
-EMPTY_SPACE_MESSAGE = "No accessible pages to export"
 PAGE_LIMIT = 100
 CHUNK_BYTES = 1024 * 1024
+MAX_LIST_REQUESTS = 10_000  # a listing longer than a million items is a server that loops
+MAX_RETRY_AFTER_SECONDS = 300.0
+VERSION_TIMEOUT_SECONDS = 10.0  # /api/version first asks GitHub for the latest release
+OLDEST_VERSION = (0, 70, 0)
+# Answered, and the server is done with the request: a retry stacks no work on it.
+RETRY_STATUSES = frozenset({429, 502, 503})
+# Never reached the server (or the server closed the connection): safe to send again.
+RETRY_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.RemoteProtocolError)
 
 RequestObserver = Callable[[str, int | str, bool], None]
 """Called once per HTTP attempt with (endpoint, status or error name, is_retry)."""
+
+T = TypeVar("T")
 
 
 def _error_message(response: httpx.Response) -> str:
@@ -47,37 +73,100 @@ def _error_message(response: httpx.Response) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """``retry-after-auth`` (Docmost's login throttle) or ``Retry-After`` in seconds or as a date."""
     for header in ("retry-after-auth", "retry-after"):
         value = response.headers.get(header)
-        if value:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                continue
+        if not value:
+            continue
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            continue
     return None
 
 
+def _endpoint(path: str) -> str:
+    """The route without ids, for logs and metrics (``/api/files/<id>/<name>`` → ``/api/files``)."""
+    return "/api/files" if path.startswith("/api/files/") else path
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
+    if not match:
+        return None
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+class _Workers:
+    """The threads that send requests: their number bounds the requests in flight. They are
+    daemon threads, so a request abandoned by a stopping daemon cannot hold up its exit."""
+
+    def __init__(self, size: int) -> None:
+        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Result[Any]]] = queue.SimpleQueue()
+        self._size = size
+        self._started = 0
+        self._lock = threading.Lock()
+
+    def run(self, task: Callable[[], T], cancel: threading.Event | None) -> T:
+        with self._lock:
+            if self._started < self._size:
+                threading.Thread(target=self._work, name=f"docmost-http-{self._started}", daemon=True).start()
+                self._started += 1
+        result: _Result[T] = _Result()
+        self._tasks.put((task, result))
+        while not result.done.wait(0.05 if cancel is not None else None):
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("request abandoned: shutting down")
+        if result.error is not None:
+            raise result.error
+        return result.value  # type: ignore[return-value]
+
+    def _work(self) -> None:
+        while True:
+            task, result = self._tasks.get()
+            try:
+                result.value = task()
+            except BaseException as exc:  # handed to the caller, who raises it
+                result.error = exc
+            result.done.set()
+
+
+class _Result(Generic[T]):
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: T | None = None
+        self.error: BaseException | None = None
+
+
 class DocmostClient:
-    """The only object that talks to Docmost. Thread-safe enough for parallel space jobs:
-    httpx.Client is thread-safe, and a re-login race at worst logs in twice."""
+    """Thread-safe: space jobs share one client, its connection pool and its request bound."""
 
     def __init__(
         self,
         settings: DocmostSettings,
         *,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         observer: RequestObserver | None = None,
         on_progress: Callable[[], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         if not settings.url:
             raise DocmostError("docmost.url is not set")
         self._settings = settings
-        self._sleep = sleep
+        self._cancel = cancel
+        self._sleep = sleep or self._wait
         self._observer = observer
-        self._on_progress = on_progress  # called as download chunks arrive (the daemon's heartbeat)
+        self._on_progress = on_progress  # called as data arrives (the daemon's heartbeat)
         self._token: str | None = None
+        self._login_lock = threading.Lock()
         self._random = random.Random()  # noqa: S311 - backoff jitter, not cryptography
+        self._workers = _Workers(settings.max_parallel_requests)
+        self._version: tuple[int, int, int] | None = None
         verify: Any = str(settings.ca_bundle) if settings.ca_bundle else settings.verify_tls
         self._http = httpx.Client(
             base_url=settings.url,
@@ -86,6 +175,7 @@ class DocmostClient:
             transport=transport,
             headers={"User-Agent": f"docmost-syncd/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
+            limits=httpx.Limits(max_connections=settings.max_parallel_requests),
         )
         self._log = get_logger(component="docmost")
 
@@ -103,15 +193,32 @@ class DocmostClient:
         # Never POST /api/auth/logout: it revokes the session server-side.
         self._http.close()
 
+    def _wait(self, seconds: float) -> None:
+        """Sleep that a stopping daemon interrupts."""
+        if self._cancel is None:
+            time.sleep(seconds)
+        elif self._cancel.wait(seconds):
+            raise CancelledError("stopped while waiting to retry: shutting down")
+
     # ---- auth -------------------------------------------------------------------------------
 
     def _auth_headers(self) -> dict[str, str]:
         if self._settings.api_token is not None:
             return {"Authorization": f"Bearer {self._settings.api_token.get_secret_value()}"}
-        if self._token is None:
+        token = self._token
+        if token is None:
+            token = self._login_once(None)
+        return {"Authorization": f"Bearer {token}"}
+
+    def _login_once(self, rejected: str | None) -> str:
+        """Log in unless another thread already replaced the ``rejected`` token."""
+        with self._login_lock:
+            if self._token is not None and self._token != rejected:
+                return self._token
+            self._token = None
             self.login()
-        assert self._token is not None
-        return {"Authorization": f"Bearer {self._token}"}
+            assert self._token is not None
+            return self._token
 
     def login(self) -> None:
         """POST /api/auth/login; keep the authToken from Set-Cookie. A 429 is waited out once, at most."""
@@ -122,7 +229,7 @@ class DocmostClient:
             raise AuthError("docmost.email and a password are needed to log in")
         body = {"email": settings.email, "password": settings.password.get_secret_value()}
         for attempt in (1, 2):
-            response = self._send("POST", "/api/auth/login", json=body)
+            response = self._send("POST", "/api/auth/login", json=body, retry_statuses=frozenset({502, 503}))
             if response.status_code == 429:
                 wait = _retry_after(response) or 60.0
                 if attempt == 1 and wait <= settings.login_max_wait_seconds:
@@ -169,30 +276,68 @@ class DocmostClient:
         *,
         json: Any,
         headers: dict[str, str] | None = None,
-        stream: bool = False,
+        read: Callable[[httpx.Response], None] | None = None,
+        timeout: float | None = None,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
     ) -> httpx.Response:
-        """One logical request with retries on connect errors, timeouts and 502/503/504.
-        With ``stream`` the body is not read yet: the caller reads and closes the response."""
+        """One logical request, retried only where the server cannot still be working on it.
+        ``read`` consumes the response body on the worker (a download); by default it is read whole."""
+        endpoint = _endpoint(path)
         attempts = self._settings.retries + 1
         for attempt in range(1, attempts + 1):
+            if self._cancel is not None and self._cancel.is_set():
+                raise CancelledError(f"{method} {endpoint} not sent: shutting down")
+
+            def exchange() -> httpx.Response:
+                request = self._http.build_request(
+                    method, path, json=json, headers=headers, timeout=timeout or httpx.USE_CLIENT_DEFAULT
+                )
+                response = self._http.send(request, stream=True)
+                try:
+                    if read is not None and response.status_code == 200:
+                        read(response)
+                    else:
+                        response.read()
+                    return response
+                finally:
+                    response.close()
+
             try:
-                request = self._http.build_request(method, path, json=json, headers=headers)
-                response = self._http.send(request, stream=stream)
-            except httpx.TransportError as exc:
-                self._observe(path, type(exc).__name__, attempt > 1)
+                response = self._workers.run(exchange, self._cancel)
+            except RETRY_ERRORS as exc:
+                self._observe(endpoint, type(exc).__name__, attempt > 1)
                 if attempt == attempts:
                     raise DocmostError(
-                        f"{method} {self._settings.url}{path}: {type(exc).__name__} after {attempt} attempt(s)"
+                        f"{method} {self._settings.url}{endpoint}: {type(exc).__name__} after {attempt} attempt(s)"
                     ) from None
-                self._log.warning("http.retry", endpoint=path, error=type(exc).__name__, attempt=attempt)
+                self._log.warning("http.retry", endpoint=endpoint, error=type(exc).__name__, attempt=attempt)
                 self._sleep(self._backoff(attempt))
                 continue
-            self._observe(path, response.status_code, attempt > 1)
-            if response.status_code in RETRY_STATUSES and attempt < attempts:
-                response.close()
-                self._log.warning("http.retry", endpoint=path, status=response.status_code, attempt=attempt)
-                self._sleep(self._backoff(attempt))
+            except httpx.TimeoutException as exc:
+                self._observe(endpoint, type(exc).__name__, attempt > 1)
+                raise DocmostError(
+                    f"{method} {self._settings.url}{endpoint}: no answer within the timeout; not retried, "
+                    "since the server may still be working on it"
+                ) from None
+            except httpx.TransportError as exc:
+                self._observe(endpoint, type(exc).__name__, attempt > 1)
+                raise DocmostError(f"{method} {self._settings.url}{endpoint}: {type(exc).__name__}") from None
+            self._observe(endpoint, response.status_code, attempt > 1)
+            if response.status_code in retry_statuses and attempt < attempts:
+                wait = _retry_after(response)
+                if wait is not None and wait > MAX_RETRY_AFTER_SECONDS:
+                    raise DocmostError(
+                        f"{method} {endpoint}: HTTP {response.status_code}, the server asks to wait {wait:g} s"
+                    )
+                delay = wait if wait is not None else self._backoff(attempt)
+                self._log.warning(
+                    "http.retry", endpoint=endpoint, status=response.status_code, attempt=attempt,
+                    wait_seconds=round(delay, 3),
+                )  # fmt: skip
+                self._sleep(delay)
                 continue
+            if self._on_progress is not None:
+                self._on_progress()
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -201,27 +346,35 @@ class DocmostClient:
             self._observer(endpoint, status, retry)
 
     def _call(
-        self, path: str, body: dict[str, Any] | None, *, method: str = "POST", stream: bool = False
+        self,
+        path: str,
+        body: dict[str, Any] | None,
+        *,
+        read: Callable[[httpx.Response], None] | None = None,
+        timeout: float | None = None,
     ) -> httpx.Response:
         """An authenticated request; a 401 triggers one fresh login, then fails clearly."""
+        method = "GET" if body is None else "POST"
         relogged = False
         while True:
-            response = self._send(method, path, json=body, headers=self._auth_headers(), stream=stream)
+            headers = self._auth_headers()
+            response = self._send(method, path, json=body, headers=headers, read=read, timeout=timeout)
             if response.status_code != 401:
                 return response
-            response.read()  # a streamed 401 too: its message is needed below
-            response.close()
             if self._settings.api_token is not None or relogged:
                 raise AuthError(
-                    f"{method} {path}: Docmost rejected the credentials (HTTP 401 {_error_message(response)})"
+                    f"{method} {_endpoint(path)}: Docmost rejected the credentials "
+                    f"(HTTP 401 {_error_message(response)})"
                 )
-            self._log.info("auth.expired", endpoint=path, action="logging in again")
-            self._token = None
+            self._log.info("auth.expired", endpoint=_endpoint(path), action="logging in again")
+            self._login_once(headers["Authorization"].removeprefix("Bearer "))
             relogged = True
 
-    def post(self, path: str, body: dict[str, Any]) -> Any:
+    def post(self, path: str, body: dict[str, Any], *, timeout: float | None = None) -> Any:
         """POST and unwrap the ``data`` envelope, raising DocmostError on any error status."""
-        response = self._call(path, body)
+        response = self._call(path, body, timeout=timeout)
+        if response.status_code == 404:
+            raise NotFoundError(f"POST {path}: HTTP 404 {_error_message(response)}")
         if response.status_code != 200:
             raise DocmostError(f"POST {path}: HTTP {response.status_code} {_error_message(response)}")
         try:
@@ -231,15 +384,16 @@ class DocmostClient:
         return payload.get("data") if isinstance(payload, dict) else None
 
     def paginate(self, path: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every item of a cursor-paginated list, following ``meta.nextCursor`` to the end."""
+        """Every item of a cursor-paginated list, following ``meta.nextCursor`` to the end
+        (at most MAX_LIST_REQUESTS requests; a repeated cursor stops the walk with an error)."""
         cursor: str | None = None
         seen: set[str] = set()
-        while True:
+        for _request in range(MAX_LIST_REQUESTS):
             request = dict(body, limit=PAGE_LIMIT)
             if cursor is not None:
                 request["cursor"] = cursor
             data = self.post(path, request) or {}
-            yield from data.get("items") or []
+            yield from (item for item in data.get("items") or [] if isinstance(item, dict))
             meta = data.get("meta") or {}
             cursor = meta.get("nextCursor")
             if not meta.get("hasNextPage") or not cursor:
@@ -247,156 +401,117 @@ class DocmostClient:
             if cursor in seen:
                 raise DocmostError(f"POST {path}: the server repeated cursor {cursor!r}; stopping pagination")
             seen.add(cursor)
+        raise DocmostError(
+            f"POST {path}: more than {MAX_LIST_REQUESTS} pages of results; stopping pagination"
+        )
 
     # ---- API ------------------------------------------------------------------------------------
+
+    def server_version(self) -> tuple[int, int, int] | None:
+        """Docmost's version (``POST /api/version``, asked once per client); None when the
+        server does not say (older than 0.9, or its update check failed)."""
+        if self._version is None:
+            try:
+                data = self.post("/api/version", {}, timeout=VERSION_TIMEOUT_SECONDS) or {}
+            except DocmostError as exc:
+                if isinstance(exc, AuthError):
+                    raise
+                self._log.info("docmost.version_unknown", reason=str(exc))
+                return None
+            version = parse_version(str(data.get("currentVersion") or ""))
+            if version is None:
+                self._log.info("docmost.version_unknown", reason="empty currentVersion")
+                return None
+            self._version = version
+        return self._version
+
+    def check_version(self) -> None:
+        """Refuse a server older than docmost-syncd reads page by page."""
+        version = self.server_version()
+        if version is not None and version < OLDEST_VERSION:
+            found = ".".join(map(str, version))
+            oldest = ".".join(map(str, OLDEST_VERSION))
+            raise DocmostError(
+                f"Docmost {found} at {self._settings.url} is older than {oldest}, the oldest release "
+                "docmost-syncd syncs page by page; upgrade Docmost, or publish a space export with "
+                "`docmost-syncd convert`"
+            )
 
     def list_spaces(self) -> list[Space]:
         return [Space.from_api(item) for item in self.paginate("/api/spaces", {})]
 
-    def page_tree(self, space_id: str) -> list[TreePage]:
-        """The live tree, depth-first, siblings in Docmost order (children listed for every page
-        that says it has some, every level paginated to the end)."""
-        roots = self._sorted(self.paginate("/api/pages/sidebar-pages", {"spaceId": space_id}))
-        ordered: list[TreePage] = []
-        stack = list(reversed(roots))
-        seen: set[str] = set()
-        while stack:
-            page = stack.pop()
-            if page.id in seen:
+    def list_pages(self, space_id: str) -> list[ListedPage]:
+        """Every live page of a space (``/api/pages/recent``, newest edit first, 100 a request).
+
+        A page edited during the walk jumps to the head of the order, behind the cursor; so after
+        the walk the head is read again, down to the newest edit the walk started from."""
+        pages: dict[str, ListedPage] = {}
+        newest: str | None = None
+        for item in self.paginate("/api/pages/recent", {"spaceId": space_id}):
+            page = ListedPage.from_api(item)
+            if page is None or item.get("spaceId", space_id) != space_id:
                 continue
-            seen.add(page.id)
-            ordered.append(page)
-            if page.has_children:
-                children = self._sorted(self.paginate("/api/pages/sidebar-pages", {"pageId": page.id}))
-                stack.extend(reversed(children))
-        return ordered
+            newest = max(newest or page.updated_at, page.updated_at)
+            known = pages.get(page.id)
+            if known is None or known.updated_at < page.updated_at:
+                pages[page.id] = page
+        if newest is not None:
+            for item in self.paginate("/api/pages/recent", {"spaceId": space_id}):
+                page = ListedPage.from_api(item)
+                if page is None or page.updated_at <= newest:
+                    break
+                if item.get("spaceId", space_id) == space_id:
+                    pages[page.id] = page
+        return list(pages.values())
 
-    @staticmethod
-    def _sorted(items: Iterator[dict[str, Any]]) -> list[TreePage]:
-        pages = [TreePage.from_api(item) for item in items]
-        return sorted(pages, key=lambda p: sibling_order(p.position, p.id))
+    def page(self, page_id: str) -> dict[str, Any]:
+        """One page with its ProseMirror content (``/api/pages/info``). A page deleted or
+        trashed since it was listed raises NotFoundError."""
+        data = self.post("/api/pages/info", {"pageId": page_id, "includeContent": True})
+        if not isinstance(data, dict) or data.get("id") != page_id:
+            raise DocmostError(f"POST /api/pages/info for {page_id}: not the page asked for")
+        if data.get("deletedAt"):
+            raise NotFoundError(f"page {page_id} was moved to the trash")
+        return data
 
-    def export_space(
-        self, space_id: str, destination: Path, should_stop: Callable[[], bool] | None = None
-    ) -> bool:
-        """Stream the space's markdown export (with attachments) into ``destination``.
-
-        Returns False for an empty space (Docmost answers 400 "No accessible pages to export").
-        The file is checked as a ZIP (central directory and every CRC) before it is trusted.
-        """
-        body = {"spaceId": space_id, "format": "markdown", "includeAttachments": True}
-        self._stream_to_file("/api/spaces/export", body, destination, empty_ok=True, should_stop=should_stop)
-        if not destination.exists():
-            return False
-        verify_zip(destination)
-        return True
-
-    def export_page(self, page_id: str) -> str:
-        """One page as markdown (a bare .md body), for pages the space ZIP lost in a name collision."""
-        body = {
-            "pageId": page_id,
-            "format": "markdown",
-            "includeChildren": False,
-            "includeAttachments": False,
-        }
-        response = self._call("/api/pages/export", body)
-        if response.status_code != 200:
-            raise DocmostError(
-                f"page export of {page_id}: HTTP {response.status_code} {_error_message(response)}"
-            )
-        return response.content.decode("utf-8", errors="replace")
-
-    def latest_update(self, space_id: str) -> str | None:
-        """The newest ``updatedAt`` of the space's live pages (``/api/pages/recent`` orders by it),
-        or None when the server cannot say (then the caller exports and compares digests)."""
-        try:
-            data = self.post("/api/pages/recent", {"spaceId": space_id, "limit": 1}) or {}
-        except DocmostError as exc:
-            self._log.info("space.recent_unavailable", reason=str(exc))
-            return None
-        for item in data.get("items") or []:
-            if isinstance(item, dict) and item.get("spaceId") == space_id and item.get("updatedAt"):
-                return str(item["updatedAt"])
-        return None
-
-    def download_attachment(self, attachment_id: str, file_name: str, destination: Path) -> None:
-        """GET /api/files/<id>/<name> into a file, for attachments the export ZIP does not hold
-        (an export without attachments, or a page the ZIP lost). A 404 raises DownloadError."""
+    def download_file(self, attachment_id: str, file_name: str, destination: Path) -> None:
+        """GET /api/files/<id>/<name> into ``destination``, at most ``docmost.max_file_bytes``."""
         path = f"/api/files/{quote(attachment_id)}/{quote(file_name)}"
-        self._stream_to_file(path, None, destination, empty_ok=False)
+        cap = self._settings.max_file_bytes
 
-    def _stream_to_file(
-        self,
-        path: str,
-        body: dict[str, Any] | None,
-        destination: Path,
-        *,
-        empty_ok: bool,
-        should_stop: Callable[[], bool] | None = None,
-    ) -> None:
-        """Stream a download into ``destination``. Connects, 5xx and 401 are retried by _call;
-        a connection that breaks mid-body restarts the whole download, up to the same retries."""
-        attempts = self._settings.retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                self._receive(path, body, destination, empty_ok=empty_ok, should_stop=should_stop)
-                return
-            except httpx.TransportError as exc:
-                self._observe(path, type(exc).__name__, True)
-                destination.unlink(missing_ok=True)
-                if attempt == attempts:
-                    raise DownloadError(
-                        f"download via {path} failed: {type(exc).__name__} after {attempt} attempt(s)"
-                    ) from None
-                self._log.warning("http.retry", endpoint=path, error=type(exc).__name__, attempt=attempt)
-                self._sleep(self._backoff(attempt))
-            except (DownloadError, CancelledError):
-                destination.unlink(missing_ok=True)
-                raise
-
-    def _receive(
-        self,
-        path: str,
-        body: dict[str, Any] | None,
-        destination: Path,
-        *,
-        empty_ok: bool,
-        should_stop: Callable[[], bool] | None,
-    ) -> None:
-        cap = self._settings.export_max_bytes
-        response = self._call(path, body, method="GET" if body is None else "POST", stream=True)
-        try:
-            if response.status_code != 200:
-                response.read()
-                message = _error_message(response)
-                if empty_ok and response.status_code == 400 and message == EMPTY_SPACE_MESSAGE:
-                    return
-                raise DownloadError(f"download via {path}: HTTP {response.status_code} {message}")
+        def receive(response: httpx.Response) -> None:
             written = 0
             with destination.open("wb") as handle:
                 for chunk in response.iter_bytes(CHUNK_BYTES):
-                    if should_stop is not None and should_stop():
-                        raise CancelledError(f"download via {path} stopped: shutting down")
-                    if self._on_progress is not None:
-                        self._on_progress()
+                    if self._cancel is not None and self._cancel.is_set():
+                        raise CancelledError(f"download of {attachment_id} stopped: shutting down")
                     written += len(chunk)
                     if written > cap:
                         raise DownloadError(
-                            f"download via {path} exceeds docmost.export_max_bytes ({cap} bytes); stopped"
+                            f"attachment {attachment_id}/{file_name} exceeds docmost.max_file_bytes ({cap} bytes)"
                         )
                     handle.write(chunk)
-        finally:
-            response.close()
+                    if self._on_progress is not None:
+                        self._on_progress()
 
-
-def verify_zip(path: Path) -> None:
-    """A 200 can still be a truncated stream: the central directory must parse and every CRC match."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise DownloadError(
-            f"export {path.name} is not a complete ZIP ({exc}); the download was cut short"
-        ) from None
-    if bad is not None:
-        raise DownloadError(f"export {path.name}: entry {bad!r} fails its CRC check; the download is corrupt")
+        try:
+            response = self._call(path, None, read=receive)
+        except (DownloadError, CancelledError, DocmostError):
+            destination.unlink(missing_ok=True)
+            raise
+        if response.status_code == 404:
+            raise NotFoundError(
+                f"attachment {attachment_id}/{file_name}: HTTP 404 {_error_message(response)}"
+            )
+        if response.status_code != 200:
+            raise DownloadError(
+                f"attachment {attachment_id}/{file_name}: HTTP {response.status_code} {_error_message(response)}"
+            )
+        expected = response.headers.get("content-length")
+        received = destination.stat().st_size if destination.exists() else 0
+        if expected is not None and expected.isdigit() and int(expected) != received:
+            destination.unlink(missing_ok=True)
+            raise DownloadError(
+                f"attachment {attachment_id}/{file_name}: got {received} of {expected} bytes; "
+                "the download was cut short"
+            )

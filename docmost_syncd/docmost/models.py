@@ -25,8 +25,9 @@ class Space:
 
 
 @dataclass(frozen=True, slots=True)
-class TreePage:
-    """One page of a space's live tree, as the sidebar API lists it."""
+class ListedPage:
+    """One live page as ``/api/pages/recent`` lists it: where it sits, and when it last changed
+    (every edit, rename and move bumps ``updatedAt``)."""
 
     id: str
     slug_id: str
@@ -34,21 +35,23 @@ class TreePage:
     icon: str | None
     position: str
     parent_id: str | None
-    has_children: bool
+    updated_at: str
 
     @classmethod
-    def from_api(cls, item: dict[str, Any]) -> TreePage:
+    def from_api(cls, item: dict[str, Any]) -> ListedPage | None:
+        """None for an item that is not a live page (no id or update time, or trashed)."""
+        if not item.get("id") or not item.get("updatedAt") or item.get("deletedAt"):
+            return None
         return cls(
             id=str(item["id"]),
             slug_id=str(item.get("slugId") or ""),
             title=item.get("title"),
-            icon=item.get("icon"),
+            icon=item.get("icon") or None,
             position=str(item.get("position") or ""),
-            parent_id=item.get("parentPageId"),
-            has_children=bool(item.get("hasChildren")),
+            parent_id=item.get("parentPageId") or None,
+            updated_at=str(item["updatedAt"]),
         )
 
-
-def sibling_order(position: str, page_id: str) -> tuple[bytes, str]:
-    """Docmost orders siblings by ``position COLLATE "C"`` then id: compare positions byte-wise."""
-    return (position.encode("utf-8"), page_id)
+    def fingerprint(self) -> list[str | None]:
+        """Everything of the listing that shapes published files."""
+        return [self.id, self.slug_id, self.title, self.icon, self.position, self.parent_id, self.updated_at]

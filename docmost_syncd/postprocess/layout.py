@@ -1,7 +1,8 @@
 """Names, paths and sidebar order: every page gets exactly one ASCII path in Docmost's hierarchy.
 
 A page with children is ``<name>/<name>.md`` (Docusaurus takes a doc named like its folder as the
-category's index) next to ``<name>/_category_.json``; a leaf is ``<name>.md``. Names that would make
+category's index) next to ``<name>/_category_.json``; a leaf is ``<name>.md`` (``.mdx`` when its
+rendering needs JSX). Names that would make
 Docusaurus pick a second category index (``index``, ``readme``, the folder's own name) are renamed.
 """
 
@@ -13,6 +14,7 @@ from docmost_syncd.model import Page, SpaceModel
 from docmost_syncd.postprocess.naming import safe_name, slugify, unique_names
 
 ASSETS_DIR = "_assets"
+_MEDIA_EXTENSIONS = {"ogg": "oga"}
 _INDEX_NAMES = ("index", "readme")
 
 
@@ -41,11 +43,11 @@ def assign_paths(model: SpaceModel) -> dict[str, int]:
             counts["renamed"] += name != safe_name(page.title, page.slug_id or page.id)
             if page.children:
                 own_dir = posixpath.join(directory, name)
-                page.path = posixpath.join(own_dir, f"{name}.md")
+                page.path = posixpath.join(own_dir, name + page.extension)
                 pending.append((page.children, own_dir, name))
                 counts["folders"] += 1
             else:
-                page.path = posixpath.join(directory, f"{name}.md")
+                page.path = posixpath.join(directory, name + page.extension)
     return counts
 
 
@@ -67,6 +69,8 @@ def attachment_path(attachment_id: str, file_name: str) -> str:
         stem, ext = ext, ""
     name = slugify(stem) or "file"
     ext = slugify(ext).lower()
+    # Docusaurus bundles audio and video it knows by extension; Ogg is known as .oga/.ogv only.
+    ext = _MEDIA_EXTENSIONS.get(ext, ext)
     safe = f"{name}.{ext}" if ext else name
     if ext in ("md", "mdx"):
         safe += ".txt"

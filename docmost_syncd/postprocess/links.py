@@ -13,12 +13,11 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from docmost_syncd.model import ATTACHMENT_PATH, Attachment, Page, SpaceModel
+from docmost_syncd.archive.space import ATTACHMENT_PATH
+from docmost_syncd.model import Attachment, Page, SpaceModel
 from docmost_syncd.postprocess.layout import relative_link
 from docmost_syncd.postprocess.markdown import map_prose
 
@@ -33,39 +32,22 @@ _LINK = re.compile(
 )
 
 
-class ForeignPage(NamedTuple):
-    """A page of another published space: its space id, its path from the output folder, its title."""
-
-    space_id: str
-    path: str
-    title: str
-
-
-ForeignLookup = Callable[[str], ForeignPage | None]
-"""slugId → a page published in another space (slugIds are unique across a Docmost workspace)."""
-
-
 @dataclass
 class LinkIndex:
-    """What links can point at: this space's pages and attachments, and other published spaces."""
+    """What links can point at: this space's pages and attachments."""
 
     model: SpaceModel
     server_url: str | None = None
     server_host: str | None = None
-    foreign: ForeignLookup | None = None
-    fetch_attachment: Callable[[str, str], Attachment | None] | None = None  # for ids the ZIP lacks
     by_slug_id: dict[str, Page] = field(default_factory=dict)
     by_source: dict[str, Page] = field(default_factory=dict)
     used_assets: set[str] = field(default_factory=set)  # attachment paths some page links to
-    linked_spaces: set[str] = field(default_factory=set)  # other spaces some page links into
 
     @classmethod
-    def build(
-        cls, model: SpaceModel, server_url: str | None, foreign: ForeignLookup | None = None
-    ) -> LinkIndex:
+    def build(cls, model: SpaceModel, server_url: str | None) -> LinkIndex:
         host = urlsplit(server_url).netloc if server_url else None
         url = server_url.rstrip("/") if server_url else None
-        index = cls(model=model, server_url=url, server_host=host, foreign=foreign)
+        index = cls(model=model, server_url=url, server_host=host)
         for page in model.walk():
             if page.slug_id:
                 index.by_slug_id[page.slug_id] = page
@@ -89,10 +71,8 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
     path = unquote(parts.path)
     attachment_match = ATTACHMENT_PATH.search(path)
     if attachment_match and (not parts.netloc or parts.netloc == index.server_host or "/api/files/" in path):
-        attachment_id, file_name = attachment_match.group(1), attachment_match.group(2)
+        attachment_id, _file_name = attachment_match.group(1), attachment_match.group(2)
         attachment: Attachment | None = index.model.attachments.get(attachment_id)
-        if attachment is None and index.fetch_attachment is not None:
-            attachment = index.fetch_attachment(attachment_id, file_name)
         if attachment is None:
             return _Target(None, "attachment")
         index.used_assets.add(attachment.path)
@@ -102,17 +82,9 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
         target = index.by_slug_id.get(page_match.group("slug_id"))
         if target is not None:
             return _Target(target.path, "page", target.display_title)
-        elsewhere = index.foreign(page_match.group("slug_id")) if index.foreign else None
-        if elsewhere is not None:
-            # Paths are relative to this space's folder; the other space is its sibling.
-            index.linked_spaces.add(elsewhere.space_id)
-            return _Target(posixpath.join("..", elsewhere.path), "page", elsewhere.title)
         # A dead link into this Docmost: relative, on the configured host, or naming this space
         # (Docmost writes its APP_URL, which need not be the URL docmost-syncd uses).
         other_space = page_match.group("space")
-        if other_space and other_space != index.model.slug:
-            # Perhaps a page of a space not published yet: rebuild this one when that one is.
-            index.linked_spaces.add(f"slug:{other_space}")
         internal = (
             not parts.netloc or index.server_host in (None, parts.netloc) or other_space == index.model.slug
         )

@@ -1,8 +1,10 @@
 """The state file: what docmost-syncd published, per space id, written atomically.
 
 It records ownership (only folders listed here are ever pruned), the content digest (an
-unchanged build is not swapped), the tree fingerprint (an unchanged tree skips the export) and
-the last result of every space for ``status`` and ``/readyz``. It never holds a secret.
+unchanged build is not swapped), the build key and the answers of references into other spaces
+(both equal: nothing to build at all) and the last result of every space for ``status`` and
+``/readyz``. It never holds a secret. A state file of an earlier release loads: fields it does
+not know are ignored, fields it lacks take their defaults.
 """
 
 from __future__ import annotations
@@ -24,16 +26,15 @@ class SpaceState:
     name: str = ""
     slug: str = ""
     digest: str | None = None
-    tree_fingerprint: str | None = None
-    latest_update: str | None = None  # newest page updatedAt seen when the space was last built
-    links_to: list[str] = field(default_factory=list)  # space ids its pages link into
+    build_key: str | None = None  # what the last build was made from (see job.py)
+    foreign: dict[str, str] = field(default_factory=dict)  # reference into another space → its answer
     published: bool = False
     pages: int = 0
     bytes: int = 0
     last_attempt: float | None = None
     last_success: float | None = None
     last_published: float | None = None
-    last_result: str | None = None  # published | unchanged | skipped | empty | failed
+    last_result: str | None = None  # published | unchanged | empty | failed
     last_error: str | None = None
     consecutive_failures: int = 0
 

@@ -1,0 +1,81 @@
+"""The space model of one export ZIP (``convert``): the tree from ``docmost-metadata.json``,
+titles from each file's first H1, bodies left in the ZIP until the writer reads them."""
+
+from __future__ import annotations
+
+import re
+
+from docmost_syncd.archive.reader import SafeArchive, decode_metadata_key
+from docmost_syncd.errors import BuildError
+from docmost_syncd.log import get_logger
+from docmost_syncd.model import Attachment, Page, SpaceModel, build_tree
+from docmost_syncd.postprocess.frontmatter import strip_title_heading
+
+ATTACHMENT_PATH = re.compile(r"(?:^|/)files/([0-9a-fA-F-]{36})/([^/]+)$")
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def unescape_markdown(text: str) -> str:
+    """Undo Turndown's escaping of a title in the H1 (``\\[v2\\]`` → ``[v2]``, ``&lt;`` → ``<``)."""
+    text = _MD_ESCAPE.sub(r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _first_h1(archive: SafeArchive, entry: str) -> str | None:
+    for line in archive.read_text(entry).splitlines():
+        if not line.strip():
+            continue
+        match = _H1.match(line)
+        return unescape_markdown(match.group(1)) if match else None
+    return None
+
+
+def _index_attachments(archive: SafeArchive) -> dict[str, Attachment]:
+    """Attachment id → one ZIP copy (Docmost stores a copy per folder that references it)."""
+    found: dict[str, Attachment] = {}
+    for name in archive.names():
+        match = ATTACHMENT_PATH.search(name)
+        if match and match.group(1) not in found:
+            found[match.group(1)] = Attachment(id=match.group(1), file_name=match.group(2), entry=name)
+    return found
+
+
+def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: str) -> SpaceModel:
+    """Every page of the metadata with its ZIP entry; pages outside it are not published."""
+    metadata = archive.metadata()
+    if metadata is None:
+        raise BuildError(
+            f"{archive.path.name} has no docmost-metadata.json (Docmost older than 0.25); "
+            "convert needs it to know the page tree"
+        )
+    key_to_id = {
+        key: str(info["pageId"])
+        for key, info in metadata["pages"].items()
+        if isinstance(info, dict) and info.get("pageId")
+    }
+    pages: list[Page] = []
+    for key, page_id in key_to_id.items():
+        info = metadata["pages"][key]
+        entry = decode_metadata_key(key)
+        if entry not in archive.files or entry in archive.ambiguous:
+            raise BuildError(f"page {page_id} ({entry!r}) is missing from the export")
+        title = _first_h1(archive, entry) or entry.rsplit("/", 1)[-1].removesuffix(".md")
+        parent_key = info.get("parentPath")
+        pages.append(
+            Page(
+                id=page_id,
+                slug_id=str(info.get("slugId") or ""),
+                title=title,
+                icon=info.get("icon"),
+                position=str(info.get("position") or ""),
+                parent_id=key_to_id.get(parent_key) if parent_key else None,
+                updated_at=info.get("updatedAt"),
+                source=entry,
+                empty=not strip_title_heading(archive.read_text(entry)).strip(),
+            )
+        )
+    model = build_tree(SpaceModel(id=space_id, name=name, slug=folder, folder=folder), pages)
+    model.attachments = _index_attachments(archive)
+    get_logger(space=folder).debug("archive.read", pages=len(pages), attachments=len(model.attachments))
+    return model

@@ -1,0 +1,343 @@
+"""One index of every page of every listed space, built before any space is built, and the
+resolver each page renders against.
+
+The index knows where each page is published, under which title, with which heading ids, and
+what its content is (by digest); so a link, a mention or a synced block resolves across spaces
+without building anything twice. A space that was not listed in this run (not selected, or its
+listing failed) is known from its published ``_metadata.json``.
+
+``Target`` is what a reference points at, independent of the page it is written on. Its
+``describe()`` string is what the build keys are made of: a page is rendered again exactly when
+the description of something it refers to changes.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
+
+from docmost_syncd.model import Page, SpaceModel, display_title
+from docmost_syncd.render import ChildPage, Link, Ref, heading_anchor
+from docmost_syncd.render.context import Node, attrs, children
+from docmost_syncd.render.media import FILE_URL
+
+# Docmost's internal links: /s/<space>/p/<title slug>-<slugId>, or /p/<slugId> (any host: Docmost
+# writes its APP_URL, which need not be the URL docmost-syncd uses).
+PAGE_URL = re.compile(r"^(?:/s/(?P<space>[^/]+))?/p/(?:[^/]*-)?(?P<slug_id>[A-Za-z0-9]{6,})/?$")
+WEB_SCHEMES = ("http", "https", "mailto", "tel")
+MAX_TRANSCLUSION_DEPTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedPage:
+    id: str
+    slug_id: str
+    space_id: str
+    folder: str  # the space's published folder
+    path: str  # the page's file, relative to the space folder
+    title: str
+    icon: str | None
+    anchors: frozenset[str]
+    content_sha: str | None = None  # None: known only from a published _metadata.json
+    refs: tuple[Ref, ...] = ()
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a reference points at: a page (with a heading when it has it), the web, or nothing."""
+
+    kind: Literal["page", "web", "none"]
+    page: IndexedPage | None = None
+    anchor: str | None = None
+    url: str | None = None
+    missing_anchor: str | None = None  # asked for a heading the page does not have
+    reason: str = ""  # why there is nothing to link to
+    internal: bool = False  # a dead link into this Docmost (it may come alive in another space)
+
+    def describe(self) -> str:
+        if self.page is not None:
+            page = self.page
+            return json.dumps(["page", page.folder, page.path, page.title, self.anchor, self.missing_anchor])
+        return json.dumps([self.kind, self.url, self.internal])
+
+
+class SiteIndex:
+    def __init__(self, server_url: str | None = None) -> None:
+        self.server_url = server_url.rstrip("/") if server_url else None
+        self.server_host = urlsplit(server_url).netloc if server_url else None
+        self.pages: dict[str, IndexedPage] = {}
+        self.slugs: dict[str, str] = {}  # slugId → page id
+        self.space_slugs: set[str] = set()  # Docmost slugs of every known space
+        self._by_space: dict[str, set[str]] = {}
+
+    def _add(self, page: IndexedPage) -> None:
+        self.pages[page.id] = page
+        self._by_space.setdefault(page.space_id, set()).add(page.id)
+        if page.slug_id:
+            self.slugs[page.slug_id] = page.id
+
+    def add_space(
+        self,
+        model: SpaceModel,
+        content_sha: dict[str, str],
+        refs: dict[str, tuple[Ref, ...]],
+        anchors: dict[str, frozenset[str]],
+        updated_at: dict[str, str],
+    ) -> None:
+        self.remove_space(model.id)
+        self.space_slugs.add(model.slug)
+        for page in model.walk():
+            self._add(
+                IndexedPage(
+                    page.id, page.slug_id, model.id, model.folder, page.path, page.display_title, page.icon,
+                    anchors.get(page.id, frozenset()), content_sha.get(page.id), refs.get(page.id, ()),
+                    updated_at.get(page.id),
+                )
+            )  # fmt: skip
+
+    def add_published(self, space_id: str, folder: str, metadata: dict[str, Any]) -> None:
+        """A space known only from what was last published."""
+        self.remove_space(space_id)
+        slug = (metadata.get("space") or {}).get("slug")
+        if slug:
+            self.space_slugs.add(str(slug))
+        stack = list(metadata.get("pages") or [])
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict) and node.get("id") and node.get("path"):
+                self._add(
+                    IndexedPage(
+                        str(node["id"]), str(node.get("slugId") or ""), space_id, folder, str(node["path"]),
+                        display_title(node.get("title")), node.get("icon"),
+                        frozenset(str(a) for a in node.get("anchors") or ()),
+                    )
+                )  # fmt: skip
+                stack.extend(node.get("children") or [])
+
+    def remove_space(self, space_id: str) -> None:
+        for page_id in self._by_space.pop(space_id, set()):
+            page = self.pages.pop(page_id, None)
+            if page is not None and self.slugs.get(page.slug_id) == page_id:
+                del self.slugs[page.slug_id]
+
+    def find(self, page_id: str | None, slug_id: str | None) -> IndexedPage | None:
+        page = self.pages.get(page_id) if page_id else None
+        if page is None and slug_id:
+            found = self.slugs.get(slug_id)
+            page = self.pages.get(found) if found else None
+        return page
+
+    # ---- what a reference points at ---------------------------------------------------------
+
+    def _page_target(self, page: IndexedPage | None, anchor: str | None, internal: bool) -> Target:
+        if page is None:
+            return Target("none", reason="a page that no longer exists", internal=internal)
+        wanted = heading_anchor(anchor) if anchor else None
+        if wanted and wanted in page.anchors:
+            return Target("page", page, anchor=wanted)
+        return Target("page", page, missing_anchor=wanted)
+
+    def lookup_href(self, href: str) -> Target:
+        """A link mark's href (``#heading`` links are the page's own business)."""
+        href = href.strip()
+        parts = urlsplit(href)
+        if parts.scheme and parts.scheme.lower() not in WEB_SCHEMES:
+            return Target("none", reason=f"a {parts.scheme}: URL is never published")
+        on_server = not parts.netloc or parts.netloc == self.server_host
+        page_match = PAGE_URL.match(parts.path)
+        if page_match:
+            page = self.find(None, page_match.group("slug_id"))
+            if page is not None:
+                return self._page_target(page, unquote(parts.fragment) or None, True)
+            space = page_match.group("space")
+            if on_server or (space is not None and space in self.space_slugs):
+                return Target("none", reason="a page that no longer exists", internal=True)
+            return Target("web", url=href)  # another wiki's page
+        if parts.scheme or parts.netloc:
+            return Target("web", url=href)
+        if href.startswith("/"):
+            if self.server_url:
+                return Target("web", url=self.server_url + href)  # a Docmost route: send readers there
+            return Target("none", reason="a path on the Docmost server, whose URL is unknown")
+        return Target("none", reason="a relative path, which Docmost does not write")
+
+    def lookup(self, ref: Ref) -> Target:
+        """A link or page reference, described independently of the page it is on."""
+        if ref[0] == "link":
+            return self.lookup_href(ref[1])
+        if ref[0] == "page":
+            return self._page_target(self.find(ref[1] or None, ref[2] or None), ref[3] or None, True)
+        raise ValueError(f"not a page reference: {ref!r}")
+
+
+def files_used(index: SiteIndex, refs: tuple[Ref, ...], depth: int = 0) -> dict[str, str]:
+    """Attachments (id → file name) a page shows, those of synced blocks it pulls in included."""
+    found = {ref[1].lower(): ref[2] for ref in refs if ref[0] == "file"}
+    if depth < MAX_TRANSCLUSION_DEPTH:
+        for ref in refs:
+            source = index.pages.get(ref[1]) if ref[0] == "transclusion" else None
+            if source is not None:
+                found.update(files_used(index, source.refs, depth + 1))
+    return found
+
+
+def foreign_description(index: SiteIndex, ref_json: str) -> str:
+    """What a reference into another space resolves to now (see ``PageResolver.foreign``)."""
+    try:
+        ref = tuple(str(part) for part in json.loads(ref_json))
+    except (ValueError, TypeError):
+        return "unreadable"
+    if ref and ref[0] == "transclusion":
+        source = index.pages.get(ref[1]) if len(ref) > 1 else None
+        return str(source.content_sha if source is not None else None)
+    if ref and ref[0] in ("link", "page") and len(ref) == (2 if ref[0] == "link" else 4):
+        return index.lookup(ref).describe()
+    return "unknown"
+
+
+def find_synced_block(content: Any, block_id: str) -> list[Node] | None:
+    """The content of the ``transclusionSource`` node with this id in a page's content."""
+    stack = [content] if isinstance(content, dict) else []
+    while stack:
+        node = stack.pop()
+        if node.get("type") == "transclusionSource" and str(attrs(node).get("id")) == block_id:
+            return children(node)
+        stack.extend(children(node))
+    return None
+
+
+ContentLoader = Callable[[str], Any]
+"""page id → the page's content (from the cache), or None."""
+
+
+@dataclass
+class SpaceFiles:
+    """The attachments a space publishes: attachment id → path in the space folder."""
+
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+class PageResolver:
+    """Answers the renderer's questions for one page, in paths relative to that page.
+
+    It notes what it could not resolve (``warnings``) and the references whose answer depends on
+    another space (``foreign``: reference → description), which the space's state keeps so that
+    a later run rebuilds the space when one of those answers changes."""
+
+    def __init__(
+        self,
+        index: SiteIndex,
+        model: SpaceModel,
+        page: Page,
+        anchors: frozenset[str],
+        files: SpaceFiles,
+        load_content: ContentLoader,
+        warnings: list[str],
+        foreign: dict[str, str],
+    ) -> None:
+        self.index = index
+        self.model = model
+        self.current = page
+        self.anchors = anchors
+        self.files = files
+        self.load_content = load_content
+        self.warnings = warnings
+        self.foreign = foreign
+        self._here = posixpath.join(model.folder, page.path)
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(f"{self.current.path}: {message}")
+
+    def _relative(self, folder: str, path: str) -> str:
+        return posixpath.relpath(posixpath.join(folder, path), posixpath.dirname(self._here))
+
+    def _note_foreign(self, ref: Ref, target: Target) -> None:
+        if (target.page is not None and target.page.space_id != self.model.id) or target.internal:
+            self.foreign[json.dumps(ref, ensure_ascii=False)] = target.describe()
+
+    def _to_link(self, ref: Ref, target: Target, what: str) -> Link:
+        self._note_foreign(ref, target)
+        if target.page is None:
+            if target.kind == "web":
+                return Link(target.url)
+            self._warn(f"{what} points at {target.reason}; written as plain text")
+            return Link(None)
+        if target.missing_anchor:
+            self._warn(f"{what} asks for heading #{target.missing_anchor}, which the page does not have")
+        url = self._relative(target.page.folder, target.page.path)
+        return Link(f"{url}#{target.anchor}" if target.anchor else url, target.page.title)
+
+    # ---- the Resolver protocol --------------------------------------------------------------
+
+    def link(self, href: str) -> Link:
+        href = href.strip()
+        if href.startswith("#"):
+            anchor = heading_anchor(unquote(href[1:]))
+            if anchor in self.anchors:
+                return Link(f"#{anchor}")
+            self._warn(
+                f"link to heading {href} of this page, which has no such heading; written as plain text"
+            )
+            return Link(None)
+        file_match = FILE_URL.match(urlsplit(href).path)
+        if file_match and urlsplit(href).netloc in ("", self.index.server_host):
+            path = self.file(file_match.group(1), unquote(file_match.group(2)))
+            return Link(path)
+        return self._to_link(("link", href), self.index.lookup_href(href), f"link {href!r}")
+
+    def page(self, page_id: str | None, slug_id: str | None, anchor: str | None) -> Link:
+        ref: Ref = ("page", page_id or "", slug_id or "", anchor or "")
+        return self._to_link(ref, self.index.lookup(ref), f"mention of page {slug_id or page_id}")
+
+    def file(self, attachment_id: str, file_name: str) -> str | None:
+        path = self.files.paths.get(attachment_id.lower())
+        if path is None:
+            self._warn(f"attachment {attachment_id}/{file_name} could not be fetched; written as plain text")
+            return None
+        return "./" + self._relative(self.model.folder, path)
+
+    def children(self) -> list[ChildPage]:
+        return [
+            ChildPage(child.display_title, child.icon, self._relative(self.model.folder, child.path))
+            for child in self.current.children
+        ]
+
+    def transclusion(self, page_id: str, block_id: str) -> list[Node] | None:
+        source = self.index.pages.get(page_id)
+        if source is not None and source.space_id != self.model.id:
+            self.foreign[json.dumps(["transclusion", page_id, block_id])] = str(source.content_sha)
+        content = self.load_content(page_id) if source is not None else None
+        nodes = find_synced_block(content, block_id) if content is not None else None
+        if nodes is None:
+            self._warn(f"synced block {block_id} of page {page_id} was not found")
+        return nodes
+
+    # ---- what the page's output depends on --------------------------------------------------
+
+    def describe(self, ref: Ref, depth: int = 0) -> str:
+        """The answer to one of the page's references, as a string for the page's build key."""
+        kind = ref[0]
+        if kind == "link":
+            return repr(self.link(ref[1]))
+        if kind == "page":
+            return repr(self.page(ref[1] or None, ref[2] or None, ref[3] or None))
+        if kind == "file":
+            return repr(self.files.paths.get(ref[1].lower()))
+        if kind == "children":
+            return repr(self.children())
+        if kind == "transclusion":
+            source = self.index.pages.get(ref[1])
+            if source is None or depth >= MAX_TRANSCLUSION_DEPTH:
+                return "none"
+            if source.space_id != self.model.id:
+                self.foreign[json.dumps(list(ref))] = str(source.content_sha)
+            # The synced block renders here: what it refers to resolves from this page.
+            inner = [self.describe(r, depth + 1) for r in source.refs if r[0] != "children"]
+            return json.dumps([source.content_sha, inner])
+        return "unknown"

@@ -1,0 +1,305 @@
+"""One space, in the three steps a run takes it through.
+
+1. ``fetch_space``: list every live page (``/api/pages/recent``), fetch the content of the pages
+   whose ``updatedAt`` changed (``/api/pages/info``) into the page cache, and note each page's
+   facts (what it refers to, its headings, whether it needs MDX). An unchanged space costs the
+   listing and nothing else.
+2. ``lay_out``: the space's tree, names and paths; the run puts every space into one index.
+3. ``build_space``: nothing to do when the build key and the answers of references into other
+   spaces are what was last published; otherwise fetch missing attachments, then write every
+   page — rendering only those whose inputs changed and hard-linking the rest from the
+   published copy — and hand the build to the publisher.
+
+Every request to the server happens here, before or beside the renderer, never inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from docmost_syncd import __version__
+from docmost_syncd.cache import PageCache, PageRecord, content_digest
+from docmost_syncd.docmost.client import DocmostClient
+from docmost_syncd.docmost.models import ListedPage, Space
+from docmost_syncd.errors import BuildError, CancelledError, NotFoundError
+from docmost_syncd.index import PageResolver, SiteIndex, SpaceFiles, files_used, foreign_description
+from docmost_syncd.log import get_logger
+from docmost_syncd.model import Page, SpaceModel, build_tree, drop_empty_placeholders
+from docmost_syncd.postprocess.frontmatter import front_matter
+from docmost_syncd.postprocess.layout import assign_paths, attachment_path
+from docmost_syncd.publish.publisher import BuildSummary, Publisher, SpaceOutcome
+from docmost_syncd.publish.writer import (
+    CATEGORY_FILE,
+    METADATA_FILE,
+    category_json,
+    category_path,
+    root_category_json,
+    space_metadata,
+    verify_output,
+)
+from docmost_syncd.render import RENDERER_VERSION, RenderOptions, analyse_page, render_page
+
+StopCheck = Callable[[], bool]
+
+
+@dataclass
+class SpacePlan:
+    """A listed space on its way through a run."""
+
+    space: Space
+    folder: str
+    listed: list[ListedPage]
+    records: dict[str, PageRecord]
+    fetched: int = 0  # page contents requested in this run
+    model: SpaceModel | None = None
+    build_key: str = ""
+    started: float = field(default_factory=time.monotonic)
+
+    def identity(self, options: RenderOptions) -> list[str]:
+        """What shapes every file of the space alike."""
+        return [
+            __version__,
+            str(RENDERER_VERSION),
+            options.math,
+            self.space.name,
+            self.space.slug,
+            self.folder,
+        ]
+
+
+def build_key(plan: SpacePlan, options: RenderOptions) -> str:
+    """Everything of a space that shapes its files, but the pages it links into in other spaces
+    (those are checked one by one: see ``PageResolver.foreign``)."""
+    listing = sorted(page.fingerprint() for page in plan.listed)
+    return hashlib.sha256(
+        json.dumps([plan.identity(options), listing], ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+# ---- 1. listing and page contents ---------------------------------------------------------------
+
+
+def fetch_space(
+    client: DocmostClient, cache: PageCache, space: Space, folder: str, parallel: int
+) -> SpacePlan:
+    log = get_logger(space=folder)
+    log.info("space.started", space_id=space.id, name=space.name)
+    listed = {page.id: page for page in client.list_pages(space.id)}
+    known = cache.records(space.id)
+    records: dict[str, PageRecord] = {}
+    missing: list[ListedPage] = []
+    for page in listed.values():
+        record = known.get(page.id)
+        if record is not None and record.updated_at == page.updated_at:
+            records[page.id] = record
+            continue
+        content = cache.content(page.id, page.updated_at)
+        if content is None:
+            missing.append(page)
+        else:  # cached, but its facts are from an older renderer: no request needed
+            records[page.id] = PageRecord(page.updated_at, content_digest(content), analyse_page(content))
+
+    def fetch(page: ListedPage) -> tuple[ListedPage, PageRecord] | None:
+        try:
+            data = client.page(page.id)
+        except NotFoundError:
+            return None  # trashed or deleted since it was listed: not published
+        fresh = ListedPage.from_api(data) or page
+        content = data.get("content")
+        digest = cache.store(page.id, fresh.updated_at, content)
+        return fresh, PageRecord(fresh.updated_at, digest, analyse_page(content))
+
+    vanished = 0
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="page") as pool:
+        for page, result in zip(missing, pool.map(fetch, missing), strict=True):
+            if result is None:
+                del listed[page.id]
+                vanished += 1
+            else:
+                listed[page.id], records[page.id] = result
+    if vanished:
+        log.info(
+            "space.pages_vanished", count=vanished, reason="trashed or deleted while this run read the space"
+        )
+    cache.store_records(space.id, records)
+    stale = set(known) - set(records)
+    if stale:
+        cache.forget(stale)  # pages no longer in the space
+    return SpacePlan(space, folder, list(listed.values()), records, fetched=len(missing))
+
+
+# ---- 2. layout ----------------------------------------------------------------------------------
+
+
+def lay_out(plan: SpacePlan, index: SiteIndex, options: RenderOptions) -> SpaceModel:
+    """The space's tree with every page's name and path; the space joins the run's index."""
+    pages = [
+        Page(
+            id=item.id,
+            slug_id=item.slug_id,
+            title=item.title,
+            icon=item.icon,
+            position=item.position,
+            parent_id=item.parent_id,
+            updated_at=item.updated_at,
+            empty=plan.records[item.id].facts.empty,
+            extension=".mdx" if plan.records[item.id].facts.mdx else ".md",
+        )
+        for item in plan.listed
+    ]
+    space = plan.space
+    model = build_tree(SpaceModel(id=space.id, name=space.name, slug=space.slug, folder=plan.folder), pages)
+    drop_empty_placeholders(model)
+    assign_paths(model)
+    plan.model = model
+    plan.build_key = build_key(plan, options)
+    records = plan.records
+    index.add_space(
+        model,
+        {page_id: record.content_sha for page_id, record in records.items()},
+        {page_id: record.facts.refs for page_id, record in records.items()},
+        {page_id: record.facts.anchors for page_id, record in records.items()},
+        {page_id: record.updated_at for page_id, record in records.items()},
+    )
+    return model
+
+
+# ---- 3. building --------------------------------------------------------------------------------
+
+
+def unchanged(publisher: Publisher, plan: SpacePlan, index: SiteIndex) -> bool:
+    """Nothing that shapes the space's files changed since it was last published."""
+    state = publisher.state.get(plan.space.id)
+    return (
+        state is not None
+        and state.published
+        and state.folder == plan.folder
+        and state.build_key == plan.build_key
+        and all(foreign_description(index, ref) == answer for ref, answer in state.foreign.items())
+        and publisher.swap.is_complete(publisher.swap.live(plan.folder))
+    )
+
+
+def _fetch_files(
+    client: DocmostClient, publisher: Publisher, wanted: dict[str, str], parallel: int, warnings: list[str]
+) -> dict[str, tuple[str, Any, str]]:
+    """Attachments the space shows: (published path, cached file, sha256) by attachment id.
+    Cached ones cost nothing (ids are immutable); a file the server no longer has is left out."""
+    cache = publisher.cache
+    found: dict[str, tuple[str, Any, str]] = {}
+    to_fetch = []
+    for attachment_id, file_name in sorted(wanted.items()):
+        cached = cache.file(attachment_id)
+        if cached is not None:
+            found[attachment_id] = (attachment_path(attachment_id, file_name), *cached)
+        else:
+            to_fetch.append((attachment_id, file_name))
+
+    def fetch(item: tuple[str, str]) -> tuple[str, str, Any, str] | None:
+        attachment_id, file_name = item
+        destination = cache.file_destination(attachment_id)
+        try:
+            client.download_file(attachment_id, file_name, destination)
+        except NotFoundError as exc:
+            warnings.append(f"attachment {attachment_id}/{file_name} is gone from the server: {exc}")
+            return None
+        kept, digest = cache.keep_file(attachment_id, file_name, destination)
+        return attachment_id, attachment_path(attachment_id, file_name), kept, digest
+
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="file") as pool:
+        for result in pool.map(fetch, to_fetch):
+            if result is not None:
+                found[result[0]] = result[1:]
+    return found
+
+
+def build_space(
+    client: DocmostClient,
+    publisher: Publisher,
+    plan: SpacePlan,
+    index: SiteIndex,
+    options: RenderOptions,
+    parallel: int,
+    should_stop: StopCheck | None = None,
+) -> SpaceOutcome:
+    space, folder, model = plan.space, plan.folder, plan.model
+    assert model is not None
+    log = get_logger(space=folder)
+    if not plan.listed:
+        publisher.unpublish(space.id)  # no live page: Docusaurus cannot build an empty category
+        return SpaceOutcome(space.id, folder, space.name, "empty")
+    if unchanged(publisher, plan, index):
+        return publisher.record_unchanged(space, folder)
+    started = time.monotonic()
+    publisher.check_disk(folder)
+    warnings: list[str] = []
+    wanted: dict[str, str] = {}
+    for page in model.walk():
+        wanted.update(files_used(index, plan.records[page.id].facts.refs))
+    files = _fetch_files(client, publisher, wanted, parallel, warnings)
+    paths = SpaceFiles({attachment_id: entry[0] for attachment_id, entry in files.items()})
+
+    def load_content(page_id: str) -> Any:
+        """A page's content from the cache; a page of this space whose entry is damaged or
+        missing is fetched again (never fatal)."""
+        indexed = index.pages.get(page_id)
+        content = publisher.cache.content(page_id, indexed.updated_at or "") if indexed else None
+        if content is None and page_id in plan.records:
+            data = client.page(page_id)
+            content = data.get("content")
+            publisher.cache.store(
+                page_id, str(data.get("updatedAt") or plan.records[page_id].updated_at), content
+            )
+        return content
+
+    unknown = sorted({kind for record in plan.records.values() for kind in record.facts.unknown})
+    for kind in unknown:
+        log.warning("render.unknown_node", type=kind, detail="written as its text; a newer Docmost?")
+    identity = plan.identity(options)
+    writer = publisher.begin(folder)
+    try:
+        foreign: dict[str, str] = {}
+        pages = 0
+        for page in model.walk():
+            if should_stop is not None and should_stop():
+                raise CancelledError(f"build of {folder} stopped: shutting down")
+            record = plan.records[page.id]
+            resolver = PageResolver(
+                index, model, page, record.facts.anchors, paths, load_content, warnings, foreign
+            )
+            # A page's file is made of: the space's identity, the page's own listing (its front
+            # matter), its content, and the answer to everything it refers to.
+            answers = [resolver.describe(ref) for ref in record.facts.refs]
+            own = [page.id, page.slug_id, page.title, page.icon, page.path, page.sidebar_position]
+            key = hashlib.sha256(
+                json.dumps([identity, own, record.content_sha, answers], ensure_ascii=False).encode()
+            ).hexdigest()
+            if not writer.reuse(page.path, key):
+                rendered = render_page(load_content(page.id), resolver, options)
+                if rendered.mdx and page.extension != ".mdx":
+                    raise BuildError(f"page {page.id} needs MDX but was laid out as {page.path}")
+                head = "".join(f"{line}\n" for line in rendered.imports)
+                text = front_matter(page) + (head + "\n" if head else "") + rendered.body.rstrip() + "\n"
+                writer.write(page.path, text.encode("utf-8"), key)
+            if page.children:
+                writer.write(category_path(page), category_json(page))
+            pages += 1
+        writer.write(CATEGORY_FILE, root_category_json(model))
+        anchors = {page_id: record.facts.anchors for page_id, record in plan.records.items()}
+        writer.write_json(METADATA_FILE, space_metadata(model, anchors))
+        for attachment_id, (path, cached, digest) in sorted(files.items()):
+            writer.link(path, cached, f"attachment:{attachment_id}", digest)
+        for warning in sorted(set(warnings)):
+            log.warning("space.link_unresolved", detail=warning)
+        verify_output(model, writer)
+        summary = BuildSummary(pages, plan.build_key, foreign, time.monotonic() - started)
+        return publisher.finish(space, folder, writer, summary, should_stop)
+    except BaseException:
+        publisher.swap.discard(folder)
+        raise

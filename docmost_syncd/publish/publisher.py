@@ -1,0 +1,218 @@
+"""The Publisher: where every space build ends, for ``sync`` and ``convert`` alike.
+
+It owns the output folder: which folder each space gets, the state file, the swap manager, the
+page cache. A finished build is compared with what is published (by digest): equal, it is
+discarded and the published folder keeps its inode; different, it is marked complete and
+swapped in. Spaces are removed only if the state says this tool published them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docmost_syncd.cache import PageCache
+from docmost_syncd.config import LimitsSettings
+from docmost_syncd.docmost.models import Space
+from docmost_syncd.errors import CancelledError, PublishError
+from docmost_syncd.log import get_logger
+from docmost_syncd.postprocess.naming import safe_name, unique_names
+from docmost_syncd.publish.state import SpaceState, StateStore
+from docmost_syncd.publish.swap import MARKER, STATE_DIR_NAME, SwapManager
+from docmost_syncd.publish.writer import METADATA_FILE, Manifest, StagingWriter, manifest_from_json
+
+LEGACY_DOWNLOADS = "downloads"  # export ZIPs of the releases that synced through space exports
+
+
+@dataclass
+class SpaceOutcome:
+    space_id: str
+    folder: str
+    name: str
+    result: str  # published | unchanged | empty | failed | cancelled
+    pages: int = 0
+    bytes_written: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    build_seconds: float = 0.0  # layout, rendering and writing into staging
+    files_written: int = 0
+    files_linked: int = 0
+
+
+@dataclass
+class BuildSummary:
+    """What a finished build says about itself, recorded in the state."""
+
+    pages: int
+    build_key: str | None = None
+    foreign: dict[str, str] | None = None
+    build_seconds: float = 0.0
+
+
+class Publisher:
+    def __init__(
+        self,
+        output_dir: Path,
+        limits: LimitsSettings,
+        *,
+        server_url: str | None = None,
+        fsync_files: bool = False,
+    ) -> None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        self.output_dir = output_dir
+        self.limits = limits
+        self.server_url = server_url
+        self.swap = SwapManager(output_dir, fsync_files=fsync_files)
+        self.state = StateStore.load(self.swap.state_dir)
+        self.cache = PageCache(self.swap.state_dir)
+
+    def recover(self) -> list[str]:
+        """Start-up recovery: finish or undo interrupted swaps, drop half-written cache entries."""
+        actions = self.swap.recover()
+        actions.extend(f"deleted partial cache entry {path}" for path in self.cache.remove_partials())
+        downloads = self.swap.state_dir / LEGACY_DOWNLOADS
+        if downloads.is_dir():
+            shutil.rmtree(downloads, ignore_errors=True)
+            actions.append(f"deleted {downloads} (export downloads of an earlier release)")
+        return actions
+
+    # ---- what is published --------------------------------------------------------------------
+
+    def published_marker(self, folder: str) -> dict[str, Any]:
+        try:
+            data = json.loads((self.swap.live(folder) / MARKER).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def published_manifest(self, folder: str) -> Manifest:
+        return manifest_from_json(self.published_marker(folder).get("files"))
+
+    def published_metadata(self, folder: str) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.swap.live(folder) / METADATA_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def assign_folders(self, spaces: list[Space]) -> dict[str, str]:
+        """A stable folder per space id: the one in state if any, else a new unique name that
+        collides with no other space and no folder this tool does not own."""
+        owned = self.state.folders_owned()
+        existing = {entry for entry in os.listdir(self.output_dir) if entry != STATE_DIR_NAME}
+        reserved = {name for name in existing if name not in owned}
+        folders: dict[str, str] = {}
+        for space in spaces:
+            known = self.state.get(space.id)
+            if known is not None:
+                folders[space.id] = known.folder
+                reserved.add(known.folder)
+        new = sorted((space for space in spaces if space.id not in folders), key=lambda s: s.id)
+        wanted = [safe_name(space.slug or space.name, space.id) for space in new]
+        for space, folder in zip(new, unique_names(wanted, reserved=reserved), strict=True):
+            folders[space.id] = folder
+        return folders
+
+    def check_disk(self, folder: str, extra_bytes: int = 0) -> None:
+        """Refuse to build when the disk could not hold a second copy of the space."""
+        known = next((s for s in self.state.spaces.values() if s.folder == folder), None)
+        needed = extra_bytes + (known.bytes if known else 0) + 16 * 1024 * 1024
+        free = shutil.disk_usage(self.output_dir).free
+        if free < needed:
+            raise PublishError(
+                f"only {free // 1024**2} MiB free in {self.output_dir}, need about {needed // 1024**2} MiB "
+                f"to build {folder}; the published copy is kept"
+            )
+
+    # ---- building and publishing ----------------------------------------------------------------
+
+    def begin(self, folder: str) -> StagingWriter:
+        """A fresh staging folder for a build, and a writer that reuses the published copy's files."""
+        temp = self.swap.begin(folder)
+        live = self.swap.live(folder)
+        return StagingWriter(temp, live if live.is_dir() else None, self.published_manifest(folder))
+
+    def finish(
+        self,
+        space: Space,
+        folder: str,
+        writer: StagingWriter,
+        summary: BuildSummary,
+        should_stop: Any = None,
+    ) -> SpaceOutcome:
+        """Swap a complete build in, unless it equals what is published; then record the state.
+        The caller discards the staging folder if this raises."""
+        log = get_logger(space=folder)
+        previous = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder)
+        digest = writer.digest()
+        unchanged = previous.published and previous.digest == digest and self.swap.live(folder).exists()
+        if unchanged:
+            self.swap.discard(folder)
+        else:
+            if should_stop is not None and should_stop():
+                raise CancelledError(f"{folder} not published: shutting down")
+            marker = {
+                "space_id": space.id,
+                "digest": digest,
+                "pages": summary.pages,
+                "files": writer.manifest_json(),
+            }
+            self.swap.mark_complete(folder, marker)
+            mode = self.swap.publish(folder)
+            log.debug("space.swapped", mode=mode)
+        now = time.time()
+        previous.folder = folder
+        previous.name, previous.slug = space.name, space.slug
+        previous.digest = digest
+        previous.build_key = summary.build_key
+        previous.foreign = dict(summary.foreign or {})
+        previous.published = True
+        previous.pages, previous.bytes = summary.pages, writer.total_bytes()
+        previous.last_attempt = previous.last_success = now
+        if not unchanged:
+            previous.last_published = now
+        previous.last_result, previous.last_error = ("unchanged" if unchanged else "published"), None
+        previous.consecutive_failures = 0
+        self.state.update(previous)
+        return SpaceOutcome(
+            space.id,
+            folder,
+            space.name,
+            previous.last_result,
+            summary.pages,
+            writer.total_bytes(),
+            build_seconds=summary.build_seconds,
+            files_written=writer.files_written,
+            files_linked=writer.files_linked,
+        )
+
+    def record_unchanged(self, space: Space, folder: str) -> SpaceOutcome:
+        state = self.state.get(space.id)
+        assert state is not None
+        state.name, state.slug = space.name, space.slug
+        state.last_attempt = state.last_success = time.time()
+        state.last_result, state.last_error, state.consecutive_failures = "unchanged", None, 0
+        self.state.update(state)
+        return SpaceOutcome(space.id, folder, space.name, "unchanged", state.pages, state.bytes)
+
+    def record_failure(self, space: Space, folder: str, error: str) -> None:
+        state = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder, name=space.name)
+        state.last_attempt = time.time()
+        state.last_result, state.last_error = "failed", error
+        state.consecutive_failures += 1
+        self.state.update(state)
+
+    def unpublish(self, space_id: str) -> str | None:
+        """Remove a space this tool published (pruning or an emptied space); foreign folders never."""
+        state = self.state.get(space_id)
+        if state is None:
+            return None
+        if state.published:
+            self.swap.remove(state.folder)
+        self.state.remove(space_id)
+        return state.folder

@@ -1,0 +1,162 @@
+"""Markdown that Docusaurus reads the same way as CommonMark + GFM (``.md`` under
+``markdown.format: 'detect'``) and as MDX (every file under the default ``'mdx'``).
+
+Escaping is data: ``UNSAFE`` lists every character that would start a construct, where it does,
+and why; ``escape_text`` applies the list to the text of one node. Nothing here ever runs over
+rendered output, and code and math never pass through it. A backslash before ASCII punctuation
+is a literal character in CommonMark and in MDX alike, which is why it is the default escape.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+Where = Literal[
+    "anywhere",
+    "line_start",
+    "line_start_word",
+    "before_entity",
+    "before_letter",
+    "before_slashes",
+    "after_www",
+    "in_table",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Unsafe:
+    character: str
+    where: Where
+    reason: str
+    replacement: str = ""  # empty: a backslash before the character
+
+
+UNSAFE: tuple[Unsafe, ...] = (
+    Unsafe("\\", "anywhere", "the escape character itself"),
+    Unsafe("`", "anywhere", "opens a code span"),
+    Unsafe("*", "anywhere", "emphasis; a list item at a line start"),
+    Unsafe("_", "anywhere", "emphasis"),
+    Unsafe("[", "anywhere", "opens a link, an image or a footnote reference"),
+    Unsafe("]", "anywhere", "closes a link"),
+    Unsafe("{", "anywhere", "opens an MDX expression"),
+    Unsafe("}", "anywhere", "closes an MDX expression"),
+    Unsafe("<", "anywhere", "opens JSX in MDX and HTML in CommonMark", "&lt;"),
+    Unsafe("~", "anywhere", "GFM strikethrough"),
+    Unsafe("$", "anywhere", "inline math on sites with remark-math"),
+    Unsafe("#", "anywhere", "an ATX heading at a line start, a closing sequence at a heading's end"),
+    Unsafe("&", "before_entity", "starts a character reference", "&amp;"),
+    Unsafe(":", "before_letter", "starts a directive (Docusaurus admonitions use remark-directive)"),
+    Unsafe(":", "before_slashes", "a GFM autolink literal (http://…), which swallows escapes after it"),
+    Unsafe(".", "after_www", "a GFM autolink literal (www.…); Docmost shows such text as text"),
+    Unsafe("|", "in_table", "separates GFM table cells"),
+    Unsafe(">", "line_start", "a block quote"),
+    Unsafe("+", "line_start", "a list item"),
+    Unsafe("-", "line_start", "a list item, a thematic break or a setext underline"),
+    Unsafe("=", "line_start", "a setext underline"),
+    Unsafe(":", "line_start", "a run of colons opens or closes an admonition"),
+    Unsafe("import", "line_start_word", "an ES module statement in MDX"),
+    Unsafe("export", "line_start_word", "an ES module statement in MDX"),
+)
+
+_PATTERNS: dict[Where, str] = {
+    "anywhere": "{chars}",
+    "before_entity": r"{chars}(?=#?[A-Za-z0-9]+;)",
+    "before_letter": r"{chars}(?=[A-Za-z])",
+    "before_slashes": r"{chars}(?=//)",
+    "after_www": r"(?<=\bwww){chars}",
+    "in_table": "{chars}",
+    "line_start": r"^{chars}",
+    "line_start_word": r"^(?:{words})(?=\s)",
+}
+
+
+def _compile(where: Where) -> re.Pattern[str] | None:
+    unsafe = [u.character for u in UNSAFE if u.where == where]
+    if not unsafe:
+        return None
+    chars = "[" + "".join(re.escape(c) for c in unsafe) + "]"
+    return re.compile(_PATTERNS[where].format(chars=chars, words="|".join(map(re.escape, unsafe))))
+
+
+_COMPILED = {where: _compile(where) for where in _PATTERNS}
+_REPLACEMENT = {u.character: u.replacement or "\\" + u.character for u in UNSAFE}
+_ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])")
+
+
+def escape_text(text: str, *, line_start: bool = False, in_table: bool = False) -> str:
+    """The text of one node, safe in phrasing. ``line_start``: the text begins a line of output."""
+    if line_start:
+        text = text.lstrip(" \t")  # leading blanks would open an indented code block
+    out = text
+    # "&" first: the "&lt;" that "<" becomes must not be escaped again.
+    for where in ("before_entity", "anywhere", "before_letter", "before_slashes", "after_www"):
+        pattern = _COMPILED[where]
+        assert pattern is not None
+        out = pattern.sub(lambda m: _REPLACEMENT[m.group(0)], out)
+    if in_table:
+        out = out.replace("|", "\\|")
+    if line_start:
+        pattern = _COMPILED["line_start"]
+        assert pattern is not None
+        out = pattern.sub(lambda m: _REPLACEMENT[m.group(0)], out)
+        out = _ORDERED_MARKER.sub(r"\1\\\2", out)
+        words = _COMPILED["line_start_word"]
+        assert words is not None
+        out = words.sub(lambda m: character_reference(m.group(0)[0]) + m.group(0)[1:], out)
+    return out
+
+
+def is_punctuation(char: str) -> bool:
+    """CommonMark's punctuation: what makes an emphasis delimiter unable to open or close."""
+    return unicodedata.category(char)[0] in "PS"
+
+
+def character_reference(char: str) -> str:
+    return f"&#x{ord(char):X};"
+
+
+def code_span(text: str, *, in_table: bool = False) -> str:
+    """Inline code: a backtick run longer than any inside; padded when the text touches a backtick."""
+    text = text.replace("\n", " ")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if (
+        text.startswith("`")
+        or text.endswith("`")
+        or (text.startswith(" ") and text.endswith(" ") and text.strip())
+    ):
+        text = f" {text} "
+    if in_table:
+        text = text.replace("|", "\\|")  # GFM splits cells before it finds code spans
+    return f"{fence}{text}{fence}"
+
+
+def code_fence(code: str, language: str = "") -> str:
+    """A fenced code block whose fence no line of the code can close."""
+    longest = max((len(run) for run in re.findall(r"`{3,}", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    info = re.sub(r"[^\w+#.-]", "", language)
+    return f"{fence}{info}\n{code.removesuffix(chr(10))}\n{fence}" if code else f"{fence}{info}\n{fence}"
+
+
+_URL_UNSAFE = re.compile(r"[\s()<>\\`{}\"']")
+
+
+def link_destination(url: str) -> str:
+    """A link destination that neither CommonMark nor MDX can misread: unsafe bytes percent-encoded."""
+    return _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode()), url)
+
+
+def indent_block(text: str, first: str, rest: str) -> str:
+    """Prefix the first line with ``first`` and every other non-empty line with ``rest``."""
+    lines = text.split("\n")
+    out = [first + lines[0] if lines[0] else first.rstrip()]
+    out.extend(rest + line if line else "" for line in lines[1:])
+    return "\n".join(out)
+
+
+def quote_block(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))

@@ -1,0 +1,219 @@
+"""One sync run over every selected space, read top to bottom.
+
+    list spaces → check the server's version → select → assign folders
+    1. every space, in parallel (sync.concurrency): list its pages, fetch what changed
+    2. one index of every space's pages: the listed ones as laid out now, the rest as published
+    3. every space, in parallel: build what changed, publish, record
+    spaces that link into a space whose build failed are checked again against its published copy
+    prune spaces gone upstream → one summary line
+
+A space's failure is its own: it keeps its published copy, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import structlog
+
+from docmost_syncd.config import Settings
+from docmost_syncd.docmost.client import DocmostClient
+from docmost_syncd.docmost.models import Space
+from docmost_syncd.errors import CancelledError, SyncdError
+from docmost_syncd.index import SiteIndex
+from docmost_syncd.job import SpacePlan, build_space, fetch_space, lay_out
+from docmost_syncd.log import get_logger
+from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
+from docmost_syncd.render import RenderOptions
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    spaces: list[SpaceOutcome] = field(default_factory=list)
+    error: str | None = None  # the run itself failed (login, space list, server version)
+    pruned: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or any(space.result == "failed" for space in self.spaces)
+
+    @property
+    def changed(self) -> list[SpaceOutcome]:
+        return [space for space in self.spaces if space.result == "published"]
+
+
+def _selected(space: Space, include: list[str], exclude: list[str]) -> bool:
+    names = (space.name, space.slug, space.id)
+
+    def matches(patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns for name in names)
+
+    return (not include or matches(include)) and not matches(exclude)
+
+
+def _prune(publisher: Publisher, listed: set[str]) -> list[str]:
+    """Unpublish every space this tool published that is no longer listed (or now excluded)."""
+    pruned = []
+    for space_id in [sid for sid in publisher.state.spaces if sid not in listed]:
+        folder = publisher.unpublish(space_id)
+        if folder:
+            pruned.append(folder)
+            get_logger().info("space.pruned", space=folder, reason="removed upstream or excluded by config")
+    return pruned
+
+
+class _SpaceRunner:
+    """Runs one step of a space with its log context, turning failures into outcomes."""
+
+    def __init__(self, publisher: Publisher, folders: dict[str, str], cancel: threading.Event | None) -> None:
+        self.publisher = publisher
+        self.folders = folders
+        self.cancel = cancel
+        self.context = structlog.contextvars.get_contextvars()
+
+    def __call__(
+        self, space: Space, step: Callable[[], SpaceOutcome | SpacePlan]
+    ) -> SpaceOutcome | SpacePlan:
+        folder = self.folders[space.id]
+        structlog.contextvars.bind_contextvars(**self.context, space=folder)
+        log = get_logger()
+        try:
+            if self.cancel is not None and self.cancel.is_set():
+                raise CancelledError("not started: shutting down")
+            return step()
+        except CancelledError as exc:
+            log.warning("space.cancelled", reason=str(exc), kept="the published copy")
+            return SpaceOutcome(space.id, folder, space.name, "cancelled", error=str(exc))
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, SyncdError) else f"{type(exc).__name__}: {exc}"
+            self.publisher.record_failure(space, folder, message)
+            log.error("space.failed", error=message, kept="the published copy")
+            return SpaceOutcome(space.id, folder, space.name, "failed", error=message)
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+
+def run_sync(
+    settings: Settings,
+    client: DocmostClient,
+    publisher: Publisher,
+    *,
+    only: list[str] | None = None,
+    on_space_done: Callable[[SpaceOutcome], None] | None = None,
+    on_listed: Callable[[list[Space]], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> RunOutcome:
+    """One run over every selected space; never raises for a single space's failure."""
+    run_id = uuid.uuid4().hex[:12]
+    structlog.contextvars.bind_contextvars(run_id=run_id)
+    log = get_logger()
+    started = time.monotonic()
+    outcome = RunOutcome(run_id=run_id)
+    options = RenderOptions(math=settings.output.math)
+    parallel = settings.docmost.max_parallel_requests
+    try:
+        log.info("sync.started", output=str(publisher.output_dir))
+        try:
+            spaces = client.list_spaces()
+            client.check_version()
+        except SyncdError as exc:
+            outcome.error = str(exc)
+            log.error("sync.failed", error=str(exc), kept="every published space")
+            return outcome
+        include = settings.sync.spaces_include + list(only or [])
+        selected = [s for s in spaces if _selected(s, include, settings.sync.spaces_exclude)]
+        folders = publisher.assign_folders(selected)
+        if on_listed is not None:
+            on_listed(selected)
+        runner = _SpaceRunner(publisher, folders, cancel)
+        should_stop = cancel.is_set if cancel is not None else None
+
+        # 1. listings and page contents
+        def fetch(space: Space) -> SpaceOutcome | SpacePlan:
+            return runner(
+                space, lambda: fetch_space(client, publisher.cache, space, folders[space.id], parallel)
+            )
+
+        with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
+            fetched = list(pool.map(fetch, selected))
+        plans = [item for item in fetched if isinstance(item, SpacePlan)]
+        done = {item.space_id: item for item in fetched if isinstance(item, SpaceOutcome)}
+
+        # 2. one index of every space's pages
+        index = SiteIndex(publisher.server_url)
+        laid_out = {plan.space.id for plan in plans}
+        for state in list(publisher.state.spaces.values()):
+            metadata = publisher.published_metadata(state.folder) if state.space_id not in laid_out else None
+            if metadata is not None:
+                index.add_published(state.space_id, state.folder, metadata)
+        for plan in plans:
+            lay_out(plan, index, options)
+
+        # 3. builds
+        def build(plan: SpacePlan) -> SpaceOutcome:
+            def step() -> SpaceOutcome:
+                result = build_space(client, publisher, plan, index, options, parallel, should_stop)
+                result.seconds = time.monotonic() - plan.started
+                get_logger().info(
+                    f"space.{result.result}", pages=result.pages, bytes=result.bytes_written,
+                    seconds=round(result.seconds, 3), build_seconds=round(result.build_seconds, 3),
+                    fetched=plan.fetched, files_written=result.files_written, files_linked=result.files_linked,
+                )  # fmt: skip
+                return result
+
+            built = runner(plan.space, step)
+            assert isinstance(built, SpaceOutcome)
+            return built
+
+        with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
+            done.update((result.space_id, result) for result in pool.map(build, plans))
+
+        # A space whose build failed stays as published: spaces that link into it are checked
+        # against that copy (most find nothing changed, one that linked to a moved page rebuilds).
+        failed = [p for p in plans if done[p.space.id].result == "failed"]
+        stopping = cancel is not None and cancel.is_set()
+        if failed and not stopping:
+            for plan in failed:
+                metadata = publisher.published_metadata(plan.folder)
+                if metadata is not None:
+                    index.add_published(plan.space.id, plan.folder, metadata)
+                else:
+                    index.remove_space(plan.space.id)
+            again = [p for p in plans if done[p.space.id].result == "published"]
+            if again:
+                log.info(
+                    "sync.relinking", spaces=[p.folder for p in again], because=[p.folder for p in failed]
+                )
+                with ThreadPoolExecutor(
+                    max_workers=settings.sync.concurrency, thread_name_prefix="space"
+                ) as pool:
+                    for result in pool.map(build, again):
+                        if result.result != "unchanged":
+                            done[result.space_id] = result
+        outcome.spaces = [done[space.id] for space in selected]
+        if on_space_done is not None:
+            for result in outcome.spaces:
+                on_space_done(result)
+        if settings.sync.prune_removed_spaces and not only and not stopping:
+            outcome.pruned = _prune(publisher, {space.id for space in selected})
+        counts = {
+            r: sum(1 for s in outcome.spaces if s.result == r)
+            for r in ("published", "unchanged", "empty", "failed")
+        }
+        log.info(
+            "sync.finished",
+            spaces=len(outcome.spaces),
+            **counts,
+            pruned=len(outcome.pruned),
+            seconds=round(time.monotonic() - started, 3),
+        )
+        return outcome
+    finally:
+        structlog.contextvars.unbind_contextvars("run_id")

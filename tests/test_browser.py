@@ -1,0 +1,189 @@
+"""What a reader sees: the site kit's build of the Kitchen Sink, served from a loopback port and
+looked at in a real headless Chromium (Debian's package, driven through its chromedriver). The
+assertions are on the live DOM, after React and the theme's scripts ran: mermaid diagrams as
+SVG, KaTeX markup, players, embeds, Docmost's heading ids, merged cells, badges, columns, and
+the offline search finding a page by a Korean and by an English word."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import SiteBuild
+from tests.sitekit import NODE, NODE_MISSING, NPM, serve_directory
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+WAIT_SECONDS = 60
+
+pytestmark = [
+    pytest.mark.docusaurus,
+    pytest.mark.skipif(NODE is None or NPM is None, reason=NODE_MISSING),
+    pytest.mark.skipif(
+        CHROMIUM is None or CHROMEDRIVER is None,
+        reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)",
+    ),
+]
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def site_url(kit_build: Callable[[str], SiteBuild]) -> Iterator[str]:
+    build_dir, output, status = kit_build("mdx")
+    assert status == 0, output[-4000:]
+    with serve_directory(build_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    options.page_load_strategy = "eager"  # embeds point at the internet, which this machine has not
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1400,1000", f"--user-data-dir={profile}",
+    ):  # fmt: skip
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def open_page(browser: Any, url: str) -> None:
+    browser.get(url)
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(By.CSS_SELECTOR, "article h1"))
+
+
+def count(browser: Any, selector: str) -> int:
+    return len(browser.find_elements(By.CSS_SELECTOR, selector))
+
+
+def test_mermaid_blocks_are_drawn_as_svg(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Code-and-Diagrams")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: count(d, ".docusaurus-mermaid-container svg") >= 1)
+    svg = browser.find_element(By.CSS_SELECTOR, ".docusaurus-mermaid-container svg")
+    assert {"Start", "Decide", "Ship", "Fix"} <= set(svg.text.split())
+    # small SVGs are inlined by Docusaurus as data: URLs; the alt text names them
+    assert count(browser, "article img[alt='drawio-diagram.drawio.svg']") == 1
+    assert count(browser, "article img[alt='excalidraw-sketch.excalidraw.svg']") == 1
+
+
+def test_every_formula_is_katex(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Math")
+    assert count(browser, "article .katex") == 4  # two inline, two blocks
+    assert count(browser, "article .katex-display") == 2
+    assert count(browser, "article .katex-error") == 0
+    assert "\\frac" not in browser.find_element(By.CSS_SELECTOR, "article .markdown").text
+
+
+def test_players_pdf_and_files(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Media-and-Files")
+    videos = browser.find_elements(By.CSS_SELECTOR, "article video[controls]")
+    audios = browser.find_elements(By.CSS_SELECTOR, "article audio[controls]")
+    assert len(videos) == 2 and len(audios) == 2
+    assert all(element.get_attribute("src") for element in videos + audios)
+    assert count(browser, "article object[type='application/pdf']") == 1
+    sized = browser.find_element(By.CSS_SELECTOR, "article .docmost-image--sized")
+    assert sized.value_of_css_property("width") == "64px"
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "article a[href*='notes']")] == [
+        "notes.txt"
+    ]
+
+
+def test_an_iframe_per_embed(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Embeds")
+    frames = browser.find_elements(By.CSS_SELECTOR, "article iframe.docmost-embed-frame")
+    assert len(frames) == 12  # 11 embed providers and the YouTube node
+    sources = [frame.get_attribute("src") for frame in frames]
+    assert "https://player.vimeo.com/video/76979871" in sources
+    assert "https://www.youtube.com/embed/dQw4w9WgXcQ" in sources
+
+
+def test_docmost_heading_ids_are_the_anchors(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Text-and-Marks")
+    assert browser.find_element(By.ID, "h-text-target").tag_name == "h2"
+    assert browser.find_element(By.ID, "h-text-h3").tag_name == "h3"
+    assert browser.find_element(By.CSS_SELECTOR, "article u").text == "underline"
+    highlight = browser.find_element(By.CSS_SELECTOR, "article mark[style]")
+    assert highlight.value_of_css_property("background-color") == "rgba(140, 233, 154, 1)"
+    open_page(browser, f"{site_url}/docs/kitchen/Links-Mentions-and-Anchors")
+    link = browser.find_element(By.LINK_TEXT, "Text page heading")
+    assert link.get_attribute("href") == f"{site_url}/docs/kitchen/Text-and-Marks#h-text-target"
+    link.click()
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.current_url.endswith("#h-text-target"))
+    assert browser.find_element(By.ID, "h-text-target").is_displayed()
+
+
+def test_merged_cells_keep_their_shape(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Tables")
+    spans = browser.find_element(By.XPATH, "//th[normalize-space()='Spans two columns']")
+    assert spans.get_attribute("colspan") == "2"
+    row_header = browser.find_element(By.XPATH, "//th[normalize-space()='Row header']")
+    assert row_header.get_attribute("rowspan") == "2"
+    yellow = browser.find_element(By.XPATH, "//td[normalize-space()='beta']")
+    assert yellow.value_of_css_property("background-color") == "rgba(255, 224, 102, 1)"
+    assert count(browser, "article table li") == 2  # a list inside a cell
+
+
+def test_badges_columns_and_synced_blocks(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Layout-Blocks")
+    badge = browser.find_element(By.CSS_SELECTOR, ".docmost-status--blue")
+    assert badge.text == "IN PROGRESS"  # uppercase, as Docmost draws it
+    assert badge.value_of_css_property("background-color") == "rgba(191, 227, 253, 1)"
+    columns = browser.find_elements(By.CSS_SELECTOR, ".docmost-columns")
+    assert len(columns) == 2 and columns[0].value_of_css_property("display") == "flex"
+    left, right = columns[0].find_elements(By.CSS_SELECTOR, ".docmost-column")
+    assert (
+        left.location["y"] == right.location["y"] and left.location["x"] < right.location["x"]
+    )  # side by side
+    synced = browser.find_elements(By.CSS_SELECTOR, ".docmost-synced-block")
+    assert [block.text for block in synced] == ["This paragraph is a synced block source."] * 2
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "article ul a[href*='Layout-Child']")] == [
+        "Layout Child A",
+        "Layout Child B",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("word", "title"),
+    [("다이어그램", "머메이드"), ("blockquote", "Lists and Quotes")],
+    ids=["korean", "english"],
+)
+def test_search_finds_a_page_by_a_word_of_it(browser: Any, site_url: str, word: str, title: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Math")
+    # React re-renders while the page hydrates and as results arrive: re-find, never hold on.
+    patient = WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=[StaleElementReferenceException])
+    patient.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    box = patient.until(lambda d: d.find_element(By.CSS_SELECTOR, "input.navbar__search-input"))
+    box.click()
+    box.send_keys(word)
+
+    def suggestions(driver: Any) -> list[str] | None:
+        # the search theme's class names are CSS modules: suggestion_<hash>
+        shown = [s.text for s in driver.find_elements(By.CSS_SELECTOR, "[class^='suggestion_']") if s.text]
+        return shown or None
+
+    found = patient.until(suggestions)
+    assert any(title in text for text in found), found
+
+
+def test_the_browser_saw_no_script_errors(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Layout-Blocks")
+    logs = browser.get_log("browser")
+    errors = [
+        entry["message"] for entry in logs if entry["level"] == "SEVERE" and "127.0.0.1" in entry["message"]
+    ]
+    assert errors == []
