@@ -192,3 +192,14 @@ def test_verify_output_refuses_a_tree_that_does_not_match(tmp_path: Path) -> Non
     (tmp_path / "stray.mdx").write_text("?")
     with pytest.raises(BuildError, match=r"missing \['B.md'\], unexpected \['stray.mdx'\]"):
         verify_output(model, StagingWriter(tmp_path))
+
+
+def test_a_title_ending_like_a_page_file_never_names_a_folder_like_its_parents_file() -> None:
+    """A page titled "Guides.md" under "Guides", once it has children, would be the folder
+    Guides/Guides.md: the very path of its parent's own page."""
+    nested = page("n", "Guides.md", "a0", [page("c", "child", "a0")])
+    guides = page("g", "Guides", "a0", [nested, page("x", "notes.MDX", "a1")])
+    assign_paths(space(guides))
+    assert guides.path == "Guides/Guides.md"
+    assert nested.path == "Guides/Guides-md/Guides-md.md"
+    assert guides.children[1].path == "Guides/notes-MDX.md"

@@ -9,6 +9,7 @@ Docusaurus pick a second category index (``index``, ``readme``, the folder's own
 from __future__ import annotations
 
 import posixpath
+import re
 
 from docmost_syncd.model import Page, SpaceModel
 from docmost_syncd.postprocess.naming import safe_name, slugify, unique_names
@@ -16,15 +17,21 @@ from docmost_syncd.postprocess.naming import safe_name, slugify, unique_names
 ASSETS_DIR = "_assets"
 _MEDIA_EXTENSIONS = {"ogg": "oga"}
 _INDEX_NAMES = ("index", "readme")
+_PAGE_SUFFIX = re.compile(r"\.(mdx?)$", re.IGNORECASE)
 
 
-def _sibling_names(pages: list[Page], folder_name: str) -> list[str]:
+def page_name(page: Page) -> str:
+    """A page's path component. A title like ``Guides.md`` loses its dot: as a folder it would
+    take the name of its parent's own file (``Guides/Guides.md``)."""
+    return _PAGE_SUFFIX.sub(r"-\1", safe_name(page.title, page.slug_id or page.id))
+
+
+def _sibling_names(pages: list[Page], folder_name: str) -> tuple[list[str], list[str]]:
+    """(the names the siblings get, the names their titles ask for)."""
     reserved = {*_INDEX_NAMES, folder_name.lower()}
-    wanted = []
-    for page in pages:
-        name = safe_name(page.title, page.slug_id or page.id)
-        wanted.append(f"{name}-page" if name.lower() in reserved else name)
-    return unique_names(wanted, reserved=reserved)
+    asked = [page_name(page) for page in pages]
+    wanted = [f"{name}-page" if name.lower() in reserved else name for name in asked]
+    return unique_names(wanted, reserved=reserved), asked
 
 
 def assign_paths(model: SpaceModel) -> dict[str, int]:
@@ -34,13 +41,12 @@ def assign_paths(model: SpaceModel) -> dict[str, int]:
     counts = {"pages": 0, "folders": 0, "renamed": 0}
     while pending:
         siblings, directory, folder_name = pending.pop()
-        for position, (page, name) in enumerate(
-            zip(siblings, _sibling_names(siblings, folder_name), strict=True), start=1
-        ):
+        names, asked = _sibling_names(siblings, folder_name)
+        for position, (page, name, wish) in enumerate(zip(siblings, names, asked, strict=True), start=1):
             page.name = name
             page.sidebar_position = position
             counts["pages"] += 1
-            counts["renamed"] += name != safe_name(page.title, page.slug_id or page.id)
+            counts["renamed"] += name != wish
             if page.children:
                 own_dir = posixpath.join(directory, name)
                 page.path = posixpath.join(own_dir, name + page.extension)

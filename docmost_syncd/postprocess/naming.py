@@ -104,24 +104,25 @@ def romanize_hangul(syllable: str) -> str:
     return _INITIALS[index // 588] + _MEDIALS[(index % 588) // 28] + _FINALS[index % 28]
 
 
+# str.translate tables: every Hangul syllable, and the symbols, in one C-speed pass each.
+_HANGUL_TABLE = {code: romanize_hangul(chr(code)) for code in range(_HANGUL_FIRST, _HANGUL_LAST + 1)}
+_SYMBOL_TABLE: dict[int, str | None] = {
+    **{ord(char): None for char in _DROPPED},
+    **{ord(char): word for char, word in _SYMBOLS.items()},
+}
+
+
 def to_ascii(text: str) -> str:
     """NFC, Hangul by the tables, any other non-ASCII through unidecode (emoji vanish)."""
-    out: list[str] = []
-    for char in unicodedata.normalize("NFC", text):
-        code = ord(char)
-        if code < 128:
-            out.append(char)
-        elif _HANGUL_FIRST <= code <= _HANGUL_LAST:
-            out.append(romanize_hangul(char))
-        else:
-            out.append(unidecode(char))
-    return "".join(out)
+    text = unicodedata.normalize("NFC", text).translate(_HANGUL_TABLE)
+    if text.isascii():
+        return text
+    return "".join(char if ord(char) < 128 else unidecode(char) for char in text)
 
 
 def slugify(title: str) -> str:
     """The path component for a title, without collision handling; may be empty."""
-    text = to_ascii(title)
-    text = "".join(_SYMBOLS.get(char, "" if char in _DROPPED else char) for char in text)
+    text = to_ascii(title).translate(_SYMBOL_TABLE)
     text = _SAFE.sub("-", text)
     text = _DASHES.sub("-", text).strip("-._")
     if len(text.encode()) > MAX_NAME_BYTES:
