@@ -41,6 +41,7 @@ class Page:
     parent_id: str | None
     updated_at: str | None = None
     source: str | None = None  # ZIP entry of the body (convert only)
+    location: tuple[str, ...] = ()  # where the export's own links place it (convert only)
     empty: bool = False  # no body at all: with no title and no children it is an editor placeholder
     extension: str = ".md"  # ".mdx" when the rendering needs JSX (see render/)
     children: list[Page] = field(default_factory=list)

@@ -90,10 +90,17 @@ OFFLINE = {
     "eng-no-attachments": "eng.without-attachments.zip",
     "bulk-no-attachments": "bulk.without-attachments.zip",
 }
+# Exports of the older servers, whose ZIPs name and link pages their own ways (see `convert`).
+OLDER = {
+    f"v{version.replace('.', '')}-{space}": f"docmost-{version}-pages/exports/{space}.with-attachments.zip"
+    for version in ("0.70.3", "0.80.2", "0.90.1")
+    for space in ("seccommon", "eng")
+}
 
 
 def publish_everything(docs: Path, math: str, scratch: Path) -> None:
-    """Every recorded 0.95.0 space synced (in ``math`` mode), the export variants converted."""
+    """Every recorded 0.95.0 space synced (in ``math`` mode), the export variants and the older
+    servers' exports converted."""
     double = DocmostDouble(password=PASSWORD)
     settings = Settings(
         docmost=DocmostSettings(url=BASE_URL, email="admin@example.com", password=PASSWORD),
@@ -106,6 +113,9 @@ def publish_everything(docs: Path, math: str, scratch: Path) -> None:
     exports = Path(__file__).parent / "fixtures" / "docmost-0.95.0" / "exports"
     for folder, zip_name in OFFLINE.items():
         assert main(["convert", str(exports / zip_name), "--output", str(docs), "--space", folder]) == 0
+    for folder, path in OLDER.items():
+        export = Path(__file__).parent / "fixtures" / path
+        assert main(["convert", str(export), "--output", str(docs), "--space", folder]) == 0
     pitfalls = scratch / "pitfalls-space-export.zip"
     write_pitfalls_zip(pitfalls)
     assert main(["convert", str(pitfalls), "--output", str(docs)]) == 0

@@ -67,11 +67,6 @@ def symlink_entry() -> zipfile.ZipInfo:
 
 
 HOSTILE = {
-    "dotdot": ([("../evil.md", b"x")], "'..'"),
-    "nested dotdot": ([("a/../../evil.md", b"x")], "'..'"),
-    "drive": ([("C:/Windows/evil.md", b"x")], "drive"),
-    "nul": ([("a\x01NUL\x01b.md", b"x")], "control or NUL"),  # patched to a real NUL below
-    "control": ([("a\x1bb.md", b"x")], "control or NUL"),
     "symlink": ([(symlink_entry(), b"/etc/passwd")], "symbolic link"),
     "bomb": ([("bomb.md", b"\0" * (8 * 1024 * 1024))], "ZIP bomb"),
 }
@@ -81,12 +76,35 @@ HOSTILE = {
 def test_hostile_archives_are_refused(tmp_path: Path, case: str) -> None:
     entries, reason = HOSTILE[case]
     path = make_zip(tmp_path / "hostile.zip", [("ok.md", b"# ok"), *entries])
-    # zipfile refuses to write a NUL into a name; put one into the stored bytes directly.
-    path.write_bytes(path.read_bytes().replace(b"\x01NUL\x01", b"\x00NUL\x00"))
     with pytest.raises(ArchiveError, match=reason) as error:
         SafeArchive(path, LimitsSettings())
     assert "hostile.zip" in str(error.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile.zip"]  # nothing written
+
+
+ODD_NAMES = [
+    "../evil.md",
+    "a/../../evil.md",
+    "C:/Windows/evil.md",
+    "C:\\x.md",
+    "a\x01NUL\x01b.md",  # patched to a real NUL below
+    "a\x1bb.md",
+    "tab\there.md",
+    "new\nline.md",
+    "Release notes..md",
+]
+
+
+def test_names_are_data_never_refused(tmp_path: Path) -> None:
+    """Servers before 0.95 put raw titles into entry names; the reader never writes by name."""
+    path = make_zip(tmp_path / "odd.zip", [(name, name.encode()) for name in ODD_NAMES])
+    # zipfile refuses to write a NUL into a name; put one into the stored bytes directly.
+    path.write_bytes(path.read_bytes().replace(b"\x01NUL\x01", b"\x00NUL\x00"))
+    with SafeArchive(path, LimitsSettings()) as archive:
+        names = sorted(archive.names())
+    assert len(names) == len(ODD_NAMES)
+    assert "a\x00NUL\x00b.md" in names and "tab\there.md" in names and "C:\\x.md" in names
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["odd.zip"]  # nothing written
 
 
 def test_entry_count_and_total_size_limits(tmp_path: Path) -> None:
@@ -105,13 +123,21 @@ def test_not_a_zip(tmp_path: Path) -> None:
         SafeArchive(path, LimitsSettings())
 
 
-def test_nfc_and_nfd_spellings_are_marked_ambiguous(tmp_path: Path) -> None:
+def test_nfc_and_nfd_spellings_are_two_entries(tmp_path: Path) -> None:
     import unicodedata
 
     nfc = "한글 제목.md"
-    path = make_zip(tmp_path / "n.zip", [(nfc, b"a"), (unicodedata.normalize("NFD", nfc), b"b")])
+    nfd = unicodedata.normalize("NFD", nfc)
+    path = make_zip(tmp_path / "n.zip", [(nfc, b"a"), (nfd, b"b")])
     with SafeArchive(path, LimitsSettings()) as archive:
-        assert nfc in archive.ambiguous
+        assert archive.read_text(nfc) == "a" and archive.read_text(nfd) == "b"
+        assert not archive.ambiguous
+
+
+def test_two_slash_spellings_of_one_name_are_ambiguous(tmp_path: Path) -> None:
+    path = make_zip(tmp_path / "s.zip", [("A/files/x.png", b"a"), ("A//files/x.png", b"b")])
+    with SafeArchive(path, LimitsSettings()) as archive:
+        assert archive.ambiguous == {"A/files/x.png"}
 
 
 def test_copy_streams_an_entry_to_a_file(tmp_path: Path) -> None:

@@ -1,19 +1,20 @@
 """Reading a Docmost export ZIP without trusting it.
 
-Entry names are untrusted input. Docmost itself writes ``/files/<id>/<name>`` and
-``Parent//files/...`` (leading and doubled slashes), names of up to 258 bytes, and NFC or NFD
-spellings of the same title. Names are normalised here and every hostile shape (``..``, absolute
-or drive paths, control characters, symlinks, bombs) fails the whole archive before anything is
-written. Entries are never extracted by their ZIP name: the builder copies them to paths it chose,
-so the archive cannot write outside the staging folder by construction.
+Entries are never extracted by their ZIP name: the builder copies them to paths it chose, so no
+name (``../..``, ``/etc``, ``C:\\x``, a tab) can write outside the staging folder, by construction;
+names are data. What the reader defends against is what reaches the disk and memory: symbolic
+links, more entries than ``limits.max_entries``, more bytes than ``limits.max_uncompressed_bytes``,
+entries that compress beyond ``limits.max_compression_ratio`` (bombs) or lie about their size.
+Any of those fails the whole archive before anything is written.
+
+Docmost itself writes ``/files/<id>/<name>`` and ``Parent//files/...`` (leading and doubled
+slashes, normalised here), names of up to 258 bytes, and NFC or NFD spellings of the same title.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import stat
-import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,29 +32,32 @@ class Hasher(Protocol):
 
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_DRIVE = re.compile(r"^[A-Za-z]:")
 _RATIO_FLOOR_BYTES = 1024 * 1024  # small entries may compress absurdly well (a page of spaces)
 
 
 def normalize_entry_name(raw: str) -> str:
-    """``/files//x`` → ``files/x``, NFC; raises ArchiveError for a name that could escape a folder."""
-    if _CONTROL.search(raw):
-        raise ArchiveError(f"entry {raw!r} has a control or NUL character")
-    if _DRIVE.match(raw) or raw.startswith("\\\\"):
-        raise ArchiveError(f"entry {raw!r} is a drive or UNC path")
-    parts = raw.split("/")
-    if ".." in parts or "." in parts:
-        raise ArchiveError(f"entry {raw!r} contains a '..' or '.' path component")
+    """``/files//x`` → ``files/x``: the slashes Docmost's ZIP writer doubles or leads with.
+
+    Nothing else is changed or refused. Servers before 0.95 put raw titles into entry names (a
+    tab, ``:``, ``\\``, ``C:\\x``, a trailing dot...), and such names are data: the reader never
+    writes an entry by its name (pages and files are written to paths the layout makes), so no
+    name can reach outside the staging folder. Unicode normalisation is not applied either: two
+    titles that differ only in it are two pages."""
     if raw.startswith("/") or "//" in raw or raw.endswith("/"):
-        raw = "/".join(part for part in parts if part)
-    # normalize() hands back the same string when it already is NFC: no copy per entry.
-    return unicodedata.normalize("NFC", raw)
+        raw = "/".join(part for part in raw.split("/") if part)
+    return raw
 
 
 def decode_metadata_key(key: str) -> str:
-    """Metadata keys are ``encodeURIComponent``-encoded per segment; ZIP names are not."""
-    return unicodedata.normalize("NFC", "/".join(unquote(part) for part in key.split("/") if part))
+    """Metadata keys are ``encodeURIComponent``-encoded per segment; ZIP names are not. Decoded
+    exactly (an encoded ``/`` — a title's slash on servers before 0.95 — becomes a slash)."""
+    return "/".join(unquote(part) for part in key.split("/") if part)
+
+
+def key_segments(key: str) -> tuple[str, ...]:
+    """Where the export's own links place a page: its key's segments, each decoded on its own
+    (a title's ``%2F`` stays inside its segment, as Docmost computed those links)."""
+    return tuple(unquote(part) for part in key.split("/") if part)
 
 
 class _LimitedReader:
@@ -99,7 +103,7 @@ class SafeArchive:
             name = normalize_entry_name(info.orig_filename)
             mode = info.external_attr >> 16
             if info.create_system == 3 and stat.S_ISLNK(mode):
-                raise ArchiveError(f"entry {info.filename!r} is a symbolic link")
+                raise ArchiveError(f"entry {info.orig_filename!r} is a symbolic link")
             if info.is_dir() or not name:
                 continue
             total += info.file_size
@@ -115,7 +119,7 @@ class SafeArchive:
                         f"limits.max_compression_ratio ({limits.max_compression_ratio:g}); refusing a ZIP bomb"
                     )
             if name in files:
-                # Two spellings (NFC/NFD, or a/ vs a//) of one name: neither can be trusted to be a page.
+                # Two spellings (a/b and a//b) of one name: neither can be trusted to be a page.
                 ambiguous.add(name)
             files[name] = info
         return files, ambiguous

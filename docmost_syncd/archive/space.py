@@ -4,8 +4,10 @@ titles from each file's first H1, bodies left in the ZIP until the writer reads 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 
-from docmost_syncd.archive.reader import SafeArchive, decode_metadata_key
+from docmost_syncd.archive.reader import SafeArchive, decode_metadata_key, key_segments
 from docmost_syncd.errors import BuildError
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import Attachment, Page, SpaceModel, build_tree
@@ -41,8 +43,25 @@ def _index_attachments(archive: SafeArchive) -> dict[str, Attachment]:
     return found
 
 
+def _entry_finder(archive: SafeArchive) -> Callable[[str], str | None]:
+    """The ZIP entry of a decoded metadata key: the exact name, else the one name that equals it
+    but for Unicode normalisation. Two entries that differ only in it (NFC and NFD twins) each
+    have their own exact key; one that two keys could claim is nobody's."""
+    by_nfc: dict[str, list[str]] = {}
+    for entry in archive.files:
+        by_nfc.setdefault(unicodedata.normalize("NFC", entry), []).append(entry)
+
+    def find(decoded: str) -> str | None:
+        if decoded in archive.files:
+            return None if decoded in archive.ambiguous else decoded
+        candidates = by_nfc.get(unicodedata.normalize("NFC", decoded), [])
+        return candidates[0] if len(candidates) == 1 and candidates[0] not in archive.ambiguous else None
+
+    return find
+
+
 def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: str) -> SpaceModel:
-    """Every page of the metadata with its ZIP entry; pages outside it are not published."""
+    """Every page of the metadata whose entry is in the ZIP, whatever its name holds."""
     metadata = archive.metadata()
     if metadata is None:
         raise BuildError(
@@ -54,13 +73,19 @@ def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: s
         for key, info in metadata["pages"].items()
         if isinstance(info, dict) and info.get("pageId")
     }
+    log = get_logger(space=folder)
+    find = _entry_finder(archive)
     pages: list[Page] = []
     for key, page_id in key_to_id.items():
         info = metadata["pages"][key]
-        entry = decode_metadata_key(key)
-        if entry not in archive.files or entry in archive.ambiguous:
-            raise BuildError(f"page {page_id} ({entry!r}) is missing from the export")
-        title = _first_h1(archive, entry) or entry.rsplit("/", 1)[-1].removesuffix(".md")
+        entry = find(decode_metadata_key(key))
+        if entry is None:
+            log.warning(
+                "convert.page_missing", page_id=page_id, key=key,
+                detail="listed in docmost-metadata.json but not in the ZIP (Docmost lost it); not published",
+            )  # fmt: skip
+            continue
+        title = _first_h1(archive, entry) or key_segments(key)[-1].removesuffix(".md")
         parent_key = info.get("parentPath")
         pages.append(
             Page(
@@ -72,10 +97,11 @@ def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: s
                 parent_id=key_to_id.get(parent_key) if parent_key else None,
                 updated_at=info.get("updatedAt"),
                 source=entry,
+                location=key_segments(key),
                 empty=not strip_title_heading(archive.read_text(entry)).strip(),
             )
         )
     model = build_tree(SpaceModel(id=space_id, name=name, slug=folder, folder=folder), pages)
     model.attachments = _index_attachments(archive)
-    get_logger(space=folder).debug("archive.read", pages=len(pages), attachments=len(model.attachments))
+    log.debug("archive.read", pages=len(pages), attachments=len(model.attachments))
     return model

@@ -10,7 +10,6 @@ warning, so the published site never carries a broken link.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -40,7 +39,8 @@ class LinkIndex:
     server_url: str | None = None
     server_host: str | None = None
     by_slug_id: dict[str, Page] = field(default_factory=dict)
-    by_source: dict[str, Page] = field(default_factory=dict)
+    by_location: dict[tuple[str, ...], Page] = field(default_factory=dict)  # see Page.location
+    by_location_nfc: dict[tuple[str, ...], list[Page]] = field(default_factory=dict)
     used_assets: set[str] = field(default_factory=set)  # attachment paths some page links to
 
     @classmethod
@@ -51,9 +51,40 @@ class LinkIndex:
         for page in model.walk():
             if page.slug_id:
                 index.by_slug_id[page.slug_id] = page
-            if page.source:
-                index.by_source[page.source] = page
+            if page.location:
+                index.by_location[page.location] = page
+                index.by_location_nfc.setdefault(_nfc(page.location), []).append(page)
         return index
+
+    def page_at(self, location: tuple[str, ...]) -> Page | None:
+        """The page an export link names: exactly, else the one page equal but for Unicode
+        normalisation. A location two pages could share is nobody's."""
+        exact = self.by_location.get(location)
+        if exact is not None:
+            return exact
+        candidates = self.by_location_nfc.get(_nfc(location), [])
+        return candidates[0] if len(candidates) == 1 else None
+
+
+def _nfc(location: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(unicodedata.normalize("NFC", part) for part in location)
+
+
+def _follow(base: tuple[str, ...], relative: str) -> tuple[str, ...] | None:
+    """A relative link from a page at ``base`` (its location) to a location; each segment is
+    decoded on its own, so a title's ``%2F`` stays inside its segment, as Docmost wrote it."""
+    location = list(base[:-1])
+    for part in relative.split("/"):
+        segment = unquote(part)
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if not location:
+                return None
+            location.pop()
+        else:
+            location.append(segment)
+    return tuple(location)
 
 
 @dataclass
@@ -89,7 +120,11 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
             not parts.netloc or index.server_host in (None, parts.netloc) or other_space == index.model.slug
         )
         return _Target(None, "page") if internal else _Target(dest, "external")
-    if parts.scheme or parts.netloc or dest.startswith("#") or not dest:
+    if not dest:
+        return _Target(None, "empty")
+    if dest.startswith("#"):
+        return _Target(page.path, "page", page.display_title)  # a heading of this very page
+    if parts.scheme or parts.netloc:
         return _Target(dest, "external")
     if dest.startswith("/"):
         # A server path (Docmost writes its own routes relative): send readers to the server.
@@ -97,8 +132,8 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
             _Target(index.server_url + dest, "external") if index.server_url else _Target(None, "server path")
         )
     if path.lower().endswith((".md", ".html")):
-        entry = unicodedata.normalize("NFC", posixpath.normpath(posixpath.join(page.source_dir, path)))
-        target = index.by_source.get(entry.lstrip("/"))
+        location = _follow(page.location, parts.path)
+        target = index.page_at(location) if location else None
         return _Target(target.path if target else None, "page", target.display_title if target else None)
     # Any other relative path would make Docusaurus look for a file that was never published.
     return _Target(None, "file")
@@ -127,17 +162,22 @@ def rewrite_links_in_prose(chunk: str, page: Page, index: LinkIndex, warnings: l
             return f"{match.group('attr')}={match.group('q')}{new}{match.group('q')}"
         raw = match.group("dest") or match.group("auto") or match.group("bare") or ""
         target = _resolve(index, page, raw)
-        anchor = ""
-        if "#" in raw and target.what == "page":
-            anchor = "#" + raw.split("#", 1)[1].rstrip(">")
+        if "#" in raw and target.what == "page" and target.path is not None:
+            # A markdown export keeps no heading ids: Docmost's anchor names no heading here.
+            warnings.append(f"link {raw!r} kept without its anchor: the export carries no heading ids")
         if match.group("auto") or match.group("bare"):
             if target.what == "external":
                 return f"[{raw}]({raw})" if match.group("auto") else match.group(0)
             if target.path is None:
                 warnings.append(f"link to a page that no longer exists: {raw}")
                 return _unlinked_url(raw)
-            return f"[{_escape_text(target.title or raw)}]({relative_link(page.path, target.path)}{anchor})"
+            return f"[{_escape_text(target.title or raw)}]({relative_link(page.path, target.path)})"
         text = match.group("text")
+        if target.what == "empty":
+            warnings.append(
+                f"empty link (text {text!r}); {'dropped' if not text.strip() else 'kept as plain text'}"
+            )
+            return text.strip()
         if target.what == "external":
             if target.path != raw.strip("<>").strip():
                 return f"{match.group('bang')}[{text}]({target.path}{match.group('title') or ''})"
@@ -146,7 +186,7 @@ def rewrite_links_in_prose(chunk: str, page: Page, index: LinkIndex, warnings: l
             warnings.append(f"unresolved {target.what} link {raw!r} (text {text!r}); kept as plain text")
             return _plain(text)
         title = match.group("title") or ""
-        return f"{match.group('bang')}[{text}]({relative_link(page.path, target.path)}{anchor}{title})"
+        return f"{match.group('bang')}[{text}]({relative_link(page.path, target.path)}{title})"
 
     return _LINK.sub(replace, chunk)
 

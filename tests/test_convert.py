@@ -1,0 +1,191 @@
+"""`convert` takes any Docmost export ZIP from 0.70 to 0.95 without losing a page or a link: the
+recorded exports of real 0.70.3, 0.80.2, 0.90.1 and 0.95.0 servers, and ZIPs made here with the
+names and bodies those servers can write."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import yaml
+
+from docmost_syncd.cli import main
+from tests.helpers import broken_anchors, page_files, unresolved_links
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RECORDED = sorted(
+    [
+        *FIXTURES.glob("docmost-0.*-pages/exports/*.zip"),
+        *FIXTURES.glob("docmost-0.[789]0.[0-9]/seccommon.with-attachments.zip"),
+        *(FIXTURES / "docmost-0.95.0" / "exports").glob("*.zip"),
+    ]
+)
+# Links into pages that were trashed or deleted, or into a space that was not exported: they
+# stay plain text in every version's recordings, by design.
+DEAD_ON_PURPOSE = ("(text 'trash')", "(text 'perm')", "(text 'other space')", "no longer exists")
+PAGE_URL_SLUG = re.compile(r"/p/(?:[^/' ]*-)?([A-Za-z0-9]{10})'")
+
+
+def outside_the_export(warning: str, slug_ids: set[str]) -> bool:
+    """A link to a Docmost page this ZIP does not hold: one page exported alone, a page in
+    another space, a trashed page. The ZIP cannot publish it; the link stays plain text."""
+    match = PAGE_URL_SLUG.search(warning)
+    return match is not None and match.group(1) not in slug_ids
+
+
+def metadata_of(export: Path) -> dict[str, object]:
+    with zipfile.ZipFile(export) as archive:
+        return json.loads(archive.read("docmost-metadata.json"))  # type: ignore[no-any-return]
+
+
+def front_matter(path: Path) -> dict[str, object]:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n", 2)[1])  # type: ignore[no-any-return]
+
+
+def convert(export: Path, output: Path, space: str = "space") -> int:
+    return main(["convert", str(export), "--output", str(output), "--space", space])
+
+
+def logged(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    """The JSON log lines `convert` wrote to stderr (it logs JSON when stderr is no terminal)."""
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+
+
+def warnings_of(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    return [str(e["detail"]) for e in logged(capsys) if e["event"] == "space.link_unresolved"]
+
+
+@pytest.mark.parametrize(
+    "export",
+    RECORDED,
+    ids=lambda p: f"{p.parent.parent.name if p.parent.name == 'exports' else p.parent.name}/{p.name}",
+)
+def test_every_recorded_export_publishes_every_page_and_link(
+    export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert convert(export, tmp_path) == 0
+    metadata = metadata_of(export)
+    pages = page_files(tmp_path / "space")
+    published = {front_matter(page)["docmost_page_id"] for page in pages}
+    assert published == {info["pageId"] for info in metadata["pages"].values()}  # type: ignore[attr-defined]
+    assert unresolved_links(tmp_path) == []
+    assert broken_anchors(tmp_path) == []
+    warnings = warnings_of(capsys)
+    without_files = "without-attachments" in export.name
+    slug_ids = {str(info.get("slugId")) for info in metadata["pages"].values()}  # type: ignore[attr-defined]
+    for warning in warnings:
+        expected = any(reason in warning for reason in DEAD_ON_PURPOSE) or "without its anchor" in warning
+        expected = expected or "empty link" in warning or (without_files and "attachment" in warning)
+        expected = expected or outside_the_export(warning, slug_ids)
+        assert expected, warning
+
+
+def test_links_with_an_encoded_slash_find_their_page_on_servers_before_095(tmp_path: Path) -> None:
+    """0.80.2 wrote these relative to the page's place in the metadata, with the title's `/` as %2F."""
+    assert convert(FIXTURES / "docmost-0.80.2" / "seccommon.with-attachments.zip", tmp_path) == 0
+    home = next(
+        p
+        for p in page_files(tmp_path / "space")
+        if front_matter(p)["title"] == "Security365 환경 인증/인가 관련 공통 에러 페이지"
+    )
+    text = home.read_text()
+    assert "[see C++ page](C-plus-plus-and-Java.md)" in text
+    assert "(../meomeideu/hangeul-gyeongro-haha/teseuteu-hangeul.md)" in text
+
+
+def write_export(path: Path, pages: dict[str, str], parents: dict[str, str] | None = None) -> dict[str, str]:
+    """A space export in Docmost's layout: entry name → body; returns entry name → page id."""
+    ids = {}
+    metadata: dict[str, object] = {"version": "0.90.1", "pages": {}}
+    with zipfile.ZipFile(path, "w") as archive:
+        for number, (name, body) in enumerate(pages.items()):
+            archive.writestr(zipfile.ZipInfo(name), body)
+            key = "/".join(quote(part, safe="()'!*~") for part in name.split("/"))
+            parent = (parents or {}).get(name)
+            ids[name] = f"01a2cccc-0000-7000-8000-{number:012x}"
+            metadata["pages"][key] = {  # type: ignore[index]
+                "pageId": ids[name],
+                "slugId": f"Slug{number:06d}",
+                "icon": None,
+                "position": f"a{number:04d}",
+                "parentPath": "/".join(quote(p, safe="()'!*~") for p in parent.split("/"))
+                if parent
+                else None,
+            }
+        archive.writestr("docmost-metadata.json", json.dumps(metadata, ensure_ascii=False))
+    return ids
+
+
+def test_hostile_names_are_pages_like_any_other(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nfc = "한글 NFD 제목.md"
+    nfd = unicodedata.normalize("NFD", nfc)
+    pages = {
+        nfc: "# 한글 NFD 제목\n\nthe NFC page, [twin](%E1%84%92%E1%85%A1%E1%86%AB%E1%84%80%E1%85%B3%E1%86%AF%20NFD%20%E1%84%8C%E1%85%A6%E1%84%86%E1%85%A9%E1%86%A8.md)",
+        nfd: f"# {unicodedata.normalize('NFD', '한글 NFD 제목')}\n\nthe NFD page",
+        "Tab\there.md": "# Tab\there\n\nA title with a tab.",
+        "C:\\x.md": "# C:\\x\n\nA drive path for a title. A PDF block: []() and [named]().",
+        "../../escape.md": "# escape\n\nA name that climbs.",
+        "Release notes..md": "# Release notes.\n\n[other](Release%20notes.md)",
+        "Release notes.md": "# Release notes\n\n[dotted](Release%20notes..md)",
+    }
+    ids = write_export(tmp_path / "odd-space-export.zip", pages)
+    output = tmp_path / "out"
+    assert main(["convert", str(tmp_path / "odd-space-export.zip"), "--output", str(output)]) == 0
+    published = {front_matter(p)["docmost_page_id"]: p for p in page_files(output / "odd")}
+    assert set(published) == set(ids.values())  # every page, the NFC/NFD twins both
+    assert "the NFD page" in published[ids[nfd]].read_text()
+    assert "the NFC page" in published[ids[nfc]].read_text()
+    assert f"[twin]({published[ids[nfd]].name})" in published[ids[nfc]].read_text()
+    dotted, plain = published[ids["Release notes..md"]], published[ids["Release notes.md"]]
+    assert dotted != plain
+    assert f"[other]({plain.name})" in dotted.read_text() and f"[dotted]({dotted.name})" in plain.read_text()
+    drive = published[ids["C:\\x.md"]].read_text()
+    assert "[]()" not in drive and "A PDF block:  and named." in drive
+    assert sum("empty link" in w for w in warnings_of(capsys)) == 2
+    assert all(p.resolve().is_relative_to(output.resolve()) for p in output.rglob("*"))
+    assert not (tmp_path.parent / "escape.md").exists() and not (tmp_path / "escape.md").exists()
+    assert unresolved_links(output) == []
+
+
+def test_links_to_docmost_headings_keep_the_page_and_drop_the_anchor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pages = {
+        "Target.md": "# Target\n\n## Section\n\ntext",
+        "Source.md": "# Source\n\n[there](Target.md#h-abcdefghij) [here](#h-klmnopqrst) "
+        "[slug](/s/space/p/target-Slug000000#h-abcdefghij)",
+    }
+    write_export(tmp_path / "space-space-export.zip", pages)
+    assert main(["convert", str(tmp_path / "space-space-export.zip"), "--output", str(tmp_path / "out")]) == 0
+    source = (tmp_path / "out" / "space" / "Source.md").read_text()
+    assert "[there](Target.md) [here](Source.md) [slug](Target.md)" in source
+    assert broken_anchors(tmp_path / "out") == []
+    assert sum("without its anchor" in w for w in warnings_of(capsys)) == 3
+
+
+def test_a_page_missing_from_the_zip_is_named_and_the_rest_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = write_export(
+        tmp_path / "gap-space-export.zip", {"Here.md": "# Here\n\nx", "Lost.md": "# Lost\n\ny"}
+    )
+    with (
+        zipfile.ZipFile(tmp_path / "gap-space-export.zip") as source,
+        zipfile.ZipFile(tmp_path / "g.zip", "w") as target,
+    ):
+        for info in source.infolist():
+            if info.filename != "Lost.md":
+                target.writestr(info, source.read(info))
+    assert (
+        main(["convert", str(tmp_path / "g.zip"), "--output", str(tmp_path / "out"), "--space", "gap"]) == 0
+    )
+    assert [front_matter(p)["docmost_page_id"] for p in page_files(tmp_path / "out" / "gap")] == [
+        ids["Here.md"]
+    ]
+    missing = [e for e in logged(capsys) if e["event"] == "convert.page_missing"]
+    assert [e["page_id"] for e in missing] == [ids["Lost.md"]]
