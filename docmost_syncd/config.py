@@ -7,6 +7,7 @@ line per key, naming the key, where the value came from and why it is wrong.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -25,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 from docmost_syncd.errors import ConfigError
 
@@ -217,6 +219,30 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
 
 
+def _unparsable_lists(error: SettingsError) -> list[str]:
+    """The environment variables behind pydantic-settings' "error parsing value for field X":
+    lists (spaces_include, post_sync, ...) come as JSON there. Only list keys are named, so
+    that no secret's value is ever printed."""
+    found = re.search(r'field "(\w+)"', str(error))
+    section = found.group(1) if found else ""
+    model = Settings.model_fields.get(section)
+    problems = []
+    if model is not None and isinstance(model.annotation, type):
+        for name, field in model.annotation.model_fields.items():
+            variable = f"{ENV_PREFIX}{section}__{name}".upper()
+            value = os.environ.get(variable)
+            if value is None or not str(field.annotation).startswith("list"):
+                continue
+            try:
+                json.loads(value)
+            except ValueError:
+                problems.append(
+                    f"{variable}: {value!r} is not a JSON list; write it like "
+                    f'\'["eng", "sec-common"]\' (from environment)'
+                )
+    return problems or [f"{error} (from environment)"]
+
+
 def _describe(error: dict[str, Any], path: Path | None) -> str:
     loc = [str(part) for part in error["loc"]]
     key = ".".join(loc) if loc else "(config)"
@@ -269,6 +295,8 @@ def load_config(path: Path | None = None) -> LoadedConfig:
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError([_describe(dict(err), path) for err in exc.errors()]) from None
+    except SettingsError as exc:
+        raise ConfigError(_unparsable_lists(exc)) from None
     problems: list[str] = []
     _resolve_password(settings, problems)
     if problems:

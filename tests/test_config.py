@@ -63,6 +63,23 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.sync.concurrency == 4
 
 
+def test_a_list_in_the_environment_is_json_and_a_wrong_one_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """How a container is configured: lists are JSON; anything else is a clear error, not a
+    traceback, and a secret beside it is never printed."""
+    monkeypatch.setenv("DOCMOST_SYNCD_SYNC__SPACES_INCLUDE", '["eng", "sec-common"]')
+    assert load_config().settings.sync.spaces_include == ["eng", "sec-common"]
+    monkeypatch.setenv("DOCMOST_SYNCD_SYNC__SPACES_INCLUDE", "eng,sec-common")
+    monkeypatch.setenv("DOCMOST_SYNCD_HOOKS__POST_SYNC", '["/usr/bin/true"]')
+    monkeypatch.setenv("DOCMOST_SYNCD_DOCMOST__PASSWORD", "hunter2-not-json")
+    with pytest.raises(ConfigError) as error:
+        load_config()
+    assert error.value.problems == [
+        "DOCMOST_SYNCD_SYNC__SPACES_INCLUDE: 'eng,sec-common' is not a JSON list; "
+        'write it like \'["eng", "sec-common"]\' (from environment)'
+    ]
+    assert "hunter2" not in str(error.value)
+
+
 def test_config_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = write(tmp_path / "c.toml", '[output]\ndir = "/srv/docs"\n')
     monkeypatch.setenv("DOCMOST_SYNCD_CONFIG", str(config))
