@@ -1,3 +1,3 @@
-from docmost_syncd.cli import main
+from docmost_syncd.cli import entry
 
-raise SystemExit(main())
+entry()

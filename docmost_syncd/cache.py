@@ -1,17 +1,16 @@
 """The page and attachment cache under ``<output>/.docmost-syncd/cache/``.
 
-    pages/<last two characters of the id>/<page id>.json   a page's ProseMirror content, with
-                                                            the updatedAt it was fetched at
-    spaces/<space id>.json                                  per listed page: updatedAt, the
-                                                            content's sha256 and its facts
-    files/<attachment id>/<file name>                       attachment bytes (ids are immutable)
-    files/<attachment id>/.sha256                           their sha256, written with them
+    pages.sqlite                          page contents (ProseMirror JSON) by page id, with the
+                                          updatedAt they were fetched at; and per space, each
+                                          listed page's record: updatedAt, content sha256, facts
+    files/<attachment id>/<file name>     attachment bytes (ids are immutable)
+    files/<attachment id>/.sha256         their sha256, written with them
 
-A page is fetched again only when its ``updatedAt`` differs from the cached one. Everything here
-can be rebuilt from the server: an unreadable or missing entry is a miss, never an error, and
-files are replaced by rename, so a crash leaves either the old entry or the new one (plus, at
-worst, a ``*.part`` file that start-up recovery deletes). The cache lives on the output's
-filesystem, so attachments are hard-linked into builds, never copied.
+A page is fetched again only when its ``updatedAt`` differs from the cached one. Contents live in
+one SQLite database (Python's own sqlite3, write-ahead log): a page costs a row, not a file, so
+the cache does not double the file creations a build already pays for. Everything here can be
+rebuilt from the server: an unreadable row is a miss, an unreadable database is started afresh,
+never an error. Attachments stay files on the output's filesystem, so builds hard-link them.
 """
 
 from __future__ import annotations
@@ -20,21 +19,35 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from docmost_syncd.log import get_logger
 from docmost_syncd.render import RENDERER_VERSION, PageFacts
 
 CACHE_DIR = "cache"
+DATABASE = "pages.sqlite"
 PART_SUFFIX = ".part"
 EMPTY_DOCUMENT: dict[str, Any] = {"type": "doc", "content": []}  # what a page with no content holds
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS pages (id TEXT PRIMARY KEY, updated_at TEXT NOT NULL, content TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS records (space_id TEXT NOT NULL, page_id TEXT NOT NULL, renderer INTEGER NOT NULL,"
+    " updated_at TEXT NOT NULL, sha256 TEXT NOT NULL, facts TEXT NOT NULL, PRIMARY KEY (space_id, page_id))",
+)
+
+
+def _serialize(content: Any) -> str:
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":"))
 
 
 def content_digest(content: Any) -> str:
-    """sha256 of a page's content in a canonical JSON form."""
-    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """sha256 of a page's content as the cache keeps it (key order as Docmost sent it: the same
+    content read back from the cache gives the same digest)."""
+    return hashlib.sha256(_serialize(content).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -45,81 +58,134 @@ class PageRecord:
     content_sha: str
     facts: PageFacts
 
-    def to_json(self) -> dict[str, Any]:
-        return {"updatedAt": self.updated_at, "sha256": self.content_sha, "facts": self.facts.to_json()}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PageRecord:
-        return cls(str(data["updatedAt"]), str(data["sha256"]), PageFacts.from_json(data["facts"]))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + PART_SUFFIX)
-    partial.write_bytes(data)
-    os.replace(partial, path)
-
 
 class PageCache:
+    """Thread-safe: the space jobs of a run share it (one connection, one lock)."""
+
     def __init__(self, state_dir: Path) -> None:
         self.root = state_dir / CACHE_DIR
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+
+    # ---- the database ------------------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection:
+        self.root.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.root / DATABASE, check_same_thread=False, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")  # a lost last write is a cache miss, not damage
+        for statement in _SCHEMA:
+            connection.execute(statement)
+        return connection
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            try:
+                self._connection = self._open()
+            except sqlite3.DatabaseError as exc:
+                get_logger(component="cache").warning(
+                    "cache.reset", reason=f"{self.root / DATABASE} is unreadable ({exc}); starting afresh"
+                )
+                for suffix in ("", "-wal", "-shm"):
+                    (self.root / f"{DATABASE}{suffix}").unlink(missing_ok=True)
+                self._connection = self._open()
+        return self._connection
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     # ---- page contents ---------------------------------------------------------------------
-
-    def _page_path(self, page_id: str) -> Path:
-        safe = "".join(c for c in page_id if c.isalnum() or c == "-") or "page"
-        return self.root / "pages" / safe[-2:] / f"{safe}.json"
 
     def content(self, page_id: str, updated_at: str) -> Any | None:
         """The cached content of a page at ``updated_at``; None for a miss (absent, stale, damaged)."""
         try:
-            data = json.loads(self._page_path(page_id).read_bytes())
-        except (OSError, ValueError):
+            with self._lock:
+                row = (
+                    self._db()
+                    .execute("SELECT updated_at, content FROM pages WHERE id = ?", (page_id,))
+                    .fetchone()
+                )
+            if row is None or row[0] != updated_at:
+                return None
+            content = json.loads(row[1])
+        except (sqlite3.DatabaseError, ValueError):
             return None
-        if not isinstance(data, dict) or data.get("id") != page_id or data.get("updatedAt") != updated_at:
-            return None
-        return data.get("content")
+        return content if isinstance(content, dict) else None
 
     def store(self, page_id: str, updated_at: str, content: Any) -> str:
         """Keep a page's content (a page that has none holds an empty document); returns its digest."""
         content = content if isinstance(content, dict) else EMPTY_DOCUMENT
-        record = {"id": page_id, "updatedAt": updated_at, "content": content}
-        _write_atomically(
-            self._page_path(page_id),
-            json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(),
-        )
+        data = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+        with self._lock:
+            self._db().execute(
+                "INSERT OR REPLACE INTO pages (id, updated_at, content) VALUES (?, ?, ?)",
+                (page_id, updated_at, data),
+            )
         return content_digest(content)
 
-    def forget(self, page_ids: set[str]) -> None:
-        for page_id in page_ids:
-            self._page_path(page_id).unlink(missing_ok=True)
+    def forget(self, page_ids: Iterable[str]) -> None:
+        with self._lock:
+            self._db().executemany("DELETE FROM pages WHERE id = ?", [(page_id,) for page_id in page_ids])
 
     # ---- per-space records -----------------------------------------------------------------
 
-    def _records_path(self, space_id: str) -> Path:
-        safe = "".join(c for c in space_id if c.isalnum() or c == "-") or "space"
-        return self.root / "spaces" / f"{safe}.json"
-
     def records(self, space_id: str) -> dict[str, PageRecord]:
-        """The records of a space's pages; empty when missing, damaged or from another renderer."""
+        """The records of a space's pages (those of another renderer version are left out);
+        a damaged one is left out too, and the page's facts are worked out again."""
         try:
-            data = json.loads(self._records_path(space_id).read_bytes())
-            if data.get("renderer") != RENDERER_VERSION:
-                return {}
-            return {page_id: PageRecord.from_json(entry) for page_id, entry in data["pages"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            with self._lock:
+                rows = (
+                    self._db()
+                    .execute(
+                        "SELECT page_id, updated_at, sha256, facts FROM records WHERE space_id = ? AND renderer = ?",
+                        (space_id, RENDERER_VERSION),
+                    )
+                    .fetchall()
+                )
+        except sqlite3.DatabaseError:
             return {}
+        records = {}
+        for page_id, updated_at, digest, facts in rows:
+            try:
+                records[page_id] = PageRecord(updated_at, digest, PageFacts.from_json(json.loads(facts)))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue
+        return records
 
-    def store_records(self, space_id: str, records: dict[str, PageRecord]) -> None:
-        data = {
-            "renderer": RENDERER_VERSION,
-            "pages": {page_id: record.to_json() for page_id, record in sorted(records.items())},
-        }
-        _write_atomically(self._records_path(space_id), json.dumps(data, ensure_ascii=False).encode())
+    def store_records(self, space_id: str, records: dict[str, PageRecord], changed: Iterable[str]) -> None:
+        """Write the records of the pages in ``changed``; drop those of pages no longer listed."""
+        rows = [
+            (space_id, page_id, RENDERER_VERSION, r.updated_at, r.content_sha, json.dumps(r.facts.to_json()))
+            for page_id in changed
+            if (r := records.get(page_id)) is not None
+        ]
+        with self._lock:
+            db = self._db()
+            db.execute("BEGIN")
+            try:
+                listed = {
+                    row[0]
+                    for row in db.execute("SELECT page_id FROM records WHERE space_id = ?", (space_id,))
+                }
+                gone = [(space_id, page_id) for page_id in listed - set(records)]
+                db.executemany("DELETE FROM records WHERE space_id = ? AND page_id = ?", gone)
+                db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", rows)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
-    def forget_space(self, space_id: str, page_ids: set[str]) -> None:
-        self.forget(page_ids)
-        self._records_path(space_id).unlink(missing_ok=True)
+    def forget_space(self, space_id: str) -> None:
+        with self._lock:
+            db = self._db()
+            page_ids = [
+                row[0] for row in db.execute("SELECT page_id FROM records WHERE space_id = ?", (space_id,))
+            ]
+            db.executemany("DELETE FROM pages WHERE id = ?", [(page_id,) for page_id in page_ids])
+            db.execute("DELETE FROM records WHERE space_id = ?", (space_id,))
 
     # ---- attachments -----------------------------------------------------------------------
 
@@ -155,17 +221,20 @@ class PageCache:
         safe_name = file_name.replace("/", "_").lstrip(".") or "file"
         target = downloaded.with_name(safe_name[:200])
         os.replace(downloaded, target)
-        _write_atomically(target.with_name(".sha256"), hasher.hexdigest().encode())
+        sha_file = target.with_name(".sha256" + PART_SUFFIX)
+        sha_file.write_text(hasher.hexdigest(), encoding="ascii")
+        os.replace(sha_file, target.with_name(".sha256"))
         return target, hasher.hexdigest()
 
     # ---- housekeeping ----------------------------------------------------------------------
 
     def remove_partials(self) -> list[str]:
-        """Start-up recovery: drop what a crash left half-written."""
+        """Start-up recovery: drop downloads a crash left half-written."""
         removed = []
-        if self.root.is_dir():
-            for root, _dirs, files in os.walk(self.root):
-                for name in files:
+        files = self.root / "files"
+        if files.is_dir():
+            for root, _dirs, names in os.walk(files):
+                for name in names:
                     if name.endswith(PART_SUFFIX):
                         os.unlink(os.path.join(root, name))
                         removed.append(os.path.join(root, name))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -14,7 +15,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from docmost_syncd import __version__
-from docmost_syncd.archive.convert import convert_export
 from docmost_syncd.config import LimitsSettings, LoadedConfig, effective_config, load_config, require_server
 from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import ConfigError, LockedError, SyncdError
@@ -92,6 +92,19 @@ def _config_error(error: ConfigError) -> int:
     return EXIT_CONFIG
 
 
+def entry() -> None:
+    """The console script: ``main()``, then out without the interpreter's teardown of the loaded
+    libraries (0.2–0.35 s for pydantic, structlog and httpx: a third of a no-change run). Every
+    file and lock is closed by then; only the standard streams need flushing."""
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse's usage errors and --help
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
@@ -121,7 +134,7 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    from docmost_syncd.daemon.runner import run_once
+    from docmost_syncd.run import run_once  # without the daemon's scheduler and HTTP server
 
     loaded = _load(args)
     require_server(loaded.settings, loaded.path)
@@ -142,6 +155,8 @@ def _space_name_from_zip(path: Path) -> str:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
+    from docmost_syncd.archive.convert import convert_export  # the ZIP path: loaded only here
+
     configure_logging("auto", "info")
     log = get_logger()
     if not args.zip.is_file():

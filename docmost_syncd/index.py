@@ -63,8 +63,8 @@ class Target:
     def describe(self) -> str:
         if self.page is not None:
             page = self.page
-            return json.dumps(["page", page.folder, page.path, page.title, self.anchor, self.missing_anchor])
-        return json.dumps([self.kind, self.url, self.internal])
+            return repr(("page", page.folder, page.path, page.title, self.anchor, self.missing_anchor))
+        return repr((self.kind, self.url, self.internal))
 
 
 class SiteIndex:
@@ -318,26 +318,49 @@ class PageResolver:
             self._warn(f"synced block {block_id} of page {page_id} was not found")
         return nodes
 
-    # ---- what the page's output depends on --------------------------------------------------
+
+class Answers:
+    """What every reference of a space's pages resolves to, described independently of the page
+    it is written on (a page's own path is part of its key anyway), worked out once per build
+    however many pages share the reference. It notes the answers that depend on another space
+    (``foreign``), for the state: a later run rebuilds the space when one of them changes."""
+
+    def __init__(self, index: SiteIndex, model: SpaceModel, files: SpaceFiles) -> None:
+        self.index = index
+        self.model = model
+        self.files = files
+        self.foreign: dict[str, str] = {}
+        self._known: dict[Ref, str] = {}
 
     def describe(self, ref: Ref, depth: int = 0) -> str:
-        """The answer to one of the page's references, as a string for the page's build key."""
+        known = self._known.get(ref)
+        if known is None:
+            known = self._known[ref] = self._describe(ref, depth)
+        return known
+
+    def _describe(self, ref: Ref, depth: int) -> str:
         kind = ref[0]
         if kind == "link":
-            return repr(self.link(ref[1]))
-        if kind == "page":
-            return repr(self.page(ref[1] or None, ref[2] or None, ref[3] or None))
+            href = ref[1].strip()
+            if href.startswith("#"):
+                return "own heading"  # the page's own headings come with its content
+            file_match = FILE_URL.match(urlsplit(href).path)
+            if file_match and urlsplit(href).netloc in ("", self.index.server_host):
+                return repr(self.files.paths.get(file_match.group(1).lower()))
+        if kind in ("link", "page"):
+            target = self.index.lookup(ref)
+            if (target.page is not None and target.page.space_id != self.model.id) or target.internal:
+                self.foreign[json.dumps(ref, ensure_ascii=False)] = target.describe()
+            return target.describe()
         if kind == "file":
             return repr(self.files.paths.get(ref[1].lower()))
-        if kind == "children":
-            return repr(self.children())
         if kind == "transclusion":
             source = self.index.pages.get(ref[1])
             if source is None or depth >= MAX_TRANSCLUSION_DEPTH:
                 return "none"
             if source.space_id != self.model.id:
                 self.foreign[json.dumps(list(ref))] = str(source.content_sha)
-            # The synced block renders here: what it refers to resolves from this page.
+            # The synced block renders in the page: what it refers to resolves there too.
             inner = [self.describe(r, depth + 1) for r in source.refs if r[0] != "children"]
             return json.dumps([source.content_sha, inner])
-        return "unknown"
+        return kind  # "children": the page's children are part of its key (see job.py)

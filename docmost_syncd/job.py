@@ -1,9 +1,9 @@
 """One space, in the three steps a run takes it through.
 
-1. ``fetch_space``: list every live page (``/api/pages/recent``), fetch the content of the pages
-   whose ``updatedAt`` changed (``/api/pages/info``) into the page cache, and note each page's
-   facts (what it refers to, its headings, whether it needs MDX). An unchanged space costs the
-   listing and nothing else.
+1. ``list_space`` and ``complete``: list every live page (``/api/pages/recent``); then fetch the
+   content of the pages whose ``updatedAt`` changed (``/api/pages/info``) into the page cache and
+   note each page's facts (what it refers to, its headings, whether it needs MDX). An unchanged
+   space costs the listing and nothing else.
 2. ``lay_out``: the space's tree, names and paths; the run puts every space into one index.
 3. ``build_space``: nothing to do when the build key and the answers of references into other
    spaces are what was last published; otherwise fetch missing attachments, then write every
@@ -15,11 +15,11 @@ Every request to the server happens here, before or beside the renderer, never i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from docmost_syncd.cache import PageCache, PageRecord, content_digest
 from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.docmost.models import ListedPage, Space
 from docmost_syncd.errors import BuildError, CancelledError, NotFoundError
-from docmost_syncd.index import PageResolver, SiteIndex, SpaceFiles, files_used, foreign_description
+from docmost_syncd.index import Answers, PageResolver, SiteIndex, SpaceFiles, files_used, foreign_description
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import Page, SpaceModel, build_tree, drop_empty_placeholders
 from docmost_syncd.postprocess.frontmatter import front_matter
@@ -57,8 +57,10 @@ class SpacePlan:
     listed: list[ListedPage]
     records: dict[str, PageRecord]
     fetched: int = 0  # page contents requested in this run
+    fetch_seconds: float = 0.0  # listing the space and fetching what changed
     model: SpaceModel | None = None
     build_key: str = ""
+    quiet: bool = False  # listed exactly as its published build was
     started: float = field(default_factory=time.monotonic)
 
     def identity(self, options: RenderOptions) -> list[str]:
@@ -85,20 +87,45 @@ def build_key(plan: SpacePlan, options: RenderOptions) -> str:
 # ---- 1. listing and page contents ---------------------------------------------------------------
 
 
-def fetch_space(
-    client: DocmostClient, cache: PageCache, space: Space, folder: str, parallel: int
+def list_space(
+    client: DocmostClient, publisher: Publisher, space: Space, folder: str, options: RenderOptions
 ) -> SpacePlan:
-    log = get_logger(space=folder)
-    log.info("space.started", space_id=space.id, name=space.name)
-    listed = {page.id: page for page in client.list_pages(space.id)}
-    known = cache.records(space.id)
+    """The live pages of a space. A space whose listing and identity are exactly those of its
+    published build is *quiet*: its pages' records are not even read unless another space's
+    build needs it in the index (see ``complete``)."""
+    get_logger(space=folder).info("space.started", space_id=space.id, name=space.name)
+    started = time.monotonic()
+    plan = SpacePlan(space, folder, client.list_pages(space.id), {}, started=started)
+    plan.build_key = build_key(plan, options)
+    state = publisher.state.get(space.id)
+    plan.quiet = bool(
+        plan.listed
+        and state is not None
+        and state.published
+        and state.folder == folder
+        and state.build_key == plan.build_key
+        and publisher.swap.is_complete(publisher.swap.live(folder))
+    )
+    plan.fetch_seconds = time.monotonic() - started
+    return plan
+
+
+def complete(client: DocmostClient, cache: PageCache, plan: SpacePlan, parallel: int) -> SpacePlan:
+    """Every listed page's record: from the cache when its updatedAt is the cached one, else its
+    content fetched (``/api/pages/info``) and its facts worked out."""
+    started = time.monotonic()
+    log = get_logger(space=plan.folder)
+    listed = {page.id: page for page in plan.listed}
+    known = cache.records(plan.space.id)
     records: dict[str, PageRecord] = {}
     missing: list[ListedPage] = []
+    changed: set[str] = set()
     for page in listed.values():
         record = known.get(page.id)
         if record is not None and record.updated_at == page.updated_at:
             records[page.id] = record
             continue
+        changed.add(page.id)
         content = cache.content(page.id, page.updated_at)
         if content is None:
             missing.append(page)
@@ -116,22 +143,24 @@ def fetch_space(
         return fresh, PageRecord(fresh.updated_at, digest, analyse_page(content))
 
     vanished = 0
-    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="page") as pool:
-        for page, result in zip(missing, pool.map(fetch, missing), strict=True):
-            if result is None:
-                del listed[page.id]
-                vanished += 1
-            else:
-                listed[page.id], records[page.id] = result
+    fetched = client.each([functools.partial(fetch, page) for page in missing])
+    for page, result in zip(missing, fetched, strict=True):
+        if result is None:
+            del listed[page.id]
+            vanished += 1
+        else:
+            listed[page.id], records[page.id] = result
     if vanished:
         log.info(
             "space.pages_vanished", count=vanished, reason="trashed or deleted while this run read the space"
         )
-    cache.store_records(space.id, records)
     stale = set(known) - set(records)
-    if stale:
+    if changed or stale:
+        cache.store_records(plan.space.id, records, changed)
         cache.forget(stale)  # pages no longer in the space
-    return SpacePlan(space, folder, list(listed.values()), records, fetched=len(missing))
+    plan.listed, plan.records, plan.fetched = list(listed.values()), records, len(missing)
+    plan.fetch_seconds += time.monotonic() - started
+    return plan
 
 
 # ---- 2. layout ----------------------------------------------------------------------------------
@@ -158,7 +187,7 @@ def lay_out(plan: SpacePlan, index: SiteIndex, options: RenderOptions) -> SpaceM
     drop_empty_placeholders(model)
     assign_paths(model)
     plan.model = model
-    plan.build_key = build_key(plan, options)
+    plan.build_key = build_key(plan, options)  # the listing may have changed while pages were fetched
     records = plan.records
     index.add_space(
         model,
@@ -212,10 +241,9 @@ def _fetch_files(
         kept, digest = cache.keep_file(attachment_id, file_name, destination)
         return attachment_id, attachment_path(attachment_id, file_name), kept, digest
 
-    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="file") as pool:
-        for result in pool.map(fetch, to_fetch):
-            if result is not None:
-                found[result[0]] = result[1:]
+    for result in client.each([functools.partial(fetch, item) for item in to_fetch]):
+        if result is not None:
+            found[result[0]] = result[1:]
     return found
 
 
@@ -262,25 +290,27 @@ def build_space(
     for kind in unknown:
         log.warning("render.unknown_node", type=kind, detail="written as its text; a newer Docmost?")
     identity = plan.identity(options)
+    answers = Answers(index, model, paths)
     writer = publisher.begin(folder)
     try:
-        foreign: dict[str, str] = {}
+        foreign: dict[str, str] = {}  # what rendering noted; the answers note the same for reused pages
         pages = 0
         for page in model.walk():
             if should_stop is not None and should_stop():
                 raise CancelledError(f"build of {folder} stopped: shutting down")
             record = plan.records[page.id]
-            resolver = PageResolver(
-                index, model, page, record.facts.anchors, paths, load_content, warnings, foreign
-            )
             # A page's file is made of: the space's identity, the page's own listing (its front
-            # matter), its content, and the answer to everything it refers to.
-            answers = [resolver.describe(ref) for ref in record.facts.refs]
+            # matter) and children, its content, and the answer to everything it refers to.
             own = [page.id, page.slug_id, page.title, page.icon, page.path, page.sidebar_position]
+            children = [[c.display_title, c.icon, c.path] for c in page.children]
+            refs = [answers.describe(ref) for ref in record.facts.refs]
             key = hashlib.sha256(
-                json.dumps([identity, own, record.content_sha, answers], ensure_ascii=False).encode()
+                json.dumps([identity, own, children, record.content_sha, refs], ensure_ascii=False).encode()
             ).hexdigest()
             if not writer.reuse(page.path, key):
+                resolver = PageResolver(
+                    index, model, page, record.facts.anchors, paths, load_content, warnings, foreign
+                )
                 rendered = render_page(load_content(page.id), resolver, options)
                 if rendered.mdx and page.extension != ".mdx":
                     raise BuildError(f"page {page.id} needs MDX but was laid out as {page.path}")
@@ -298,7 +328,9 @@ def build_space(
         for warning in sorted(set(warnings)):
             log.warning("space.link_unresolved", detail=warning)
         verify_output(model, writer)
-        summary = BuildSummary(pages, plan.build_key, foreign, time.monotonic() - started)
+        summary = BuildSummary(
+            pages, plan.build_key, {**foreign, **answers.foreign}, time.monotonic() - started
+        )
         return publisher.finish(space, folder, writer, summary, should_stop)
     except BaseException:
         publisher.swap.discard(folder)

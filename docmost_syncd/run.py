@@ -27,8 +27,9 @@ from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import CancelledError, SyncdError
 from docmost_syncd.index import SiteIndex
-from docmost_syncd.job import SpacePlan, build_space, fetch_space, lay_out
+from docmost_syncd.job import SpacePlan, build_space, complete, lay_out, list_space
 from docmost_syncd.log import get_logger
+from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.render import RenderOptions
 
@@ -135,18 +136,40 @@ def run_sync(
         runner = _SpaceRunner(publisher, folders, cancel)
         should_stop = cancel.is_set if cancel is not None else None
 
-        # 1. listings and page contents
-        def fetch(space: Space) -> SpaceOutcome | SpacePlan:
-            return runner(
-                space, lambda: fetch_space(client, publisher.cache, space, folders[space.id], parallel)
-            )
+        # 1. listings
+        def listing(space: Space) -> SpaceOutcome | SpacePlan:
+            return runner(space, lambda: list_space(client, publisher, space, folders[space.id], options))
 
         with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
-            fetched = list(pool.map(fetch, selected))
-        plans = [item for item in fetched if isinstance(item, SpacePlan)]
-        done = {item.space_id: item for item in fetched if isinstance(item, SpaceOutcome)}
+            listed = list(pool.map(listing, selected))
+        plans = [item for item in listed if isinstance(item, SpacePlan)]
+        done = {item.space_id: item for item in listed if isinstance(item, SpaceOutcome)}
 
-        # 2. one index of every space's pages
+        # Quiet spaces with no reference into another space are done; the index is needed only
+        # when a space changed or one depends on another.
+        def independent(plan: SpacePlan) -> bool:
+            state = publisher.state.get(plan.space.id)
+            return plan.quiet and state is not None and not state.foreign
+
+        if not done and all(independent(plan) for plan in plans):
+            for plan in plans:
+                result = publisher.record_unchanged(plan.space, plan.folder)
+                result.seconds = time.monotonic() - plan.started
+                done[plan.space.id] = result
+                log.info(
+                    "space.unchanged", space=plan.folder, pages=result.pages, bytes=result.bytes_written,
+                    seconds=round(result.seconds, 3), fetch_seconds=round(plan.fetch_seconds, 3),
+                )  # fmt: skip
+            plans = []
+
+        # 2. page contents, and one index of every space's pages
+        def contents(plan: SpacePlan) -> SpaceOutcome | SpacePlan:
+            return runner(plan.space, lambda: complete(client, publisher.cache, plan, parallel))
+
+        with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
+            completed = list(pool.map(contents, plans))
+        plans = [item for item in completed if isinstance(item, SpacePlan)]
+        done.update((item.space_id, item) for item in completed if isinstance(item, SpaceOutcome))
         index = SiteIndex(publisher.server_url)
         laid_out = {plan.space.id for plan in plans}
         for state in list(publisher.state.spaces.values()):
@@ -163,8 +186,9 @@ def run_sync(
                 result.seconds = time.monotonic() - plan.started
                 get_logger().info(
                     f"space.{result.result}", pages=result.pages, bytes=result.bytes_written,
-                    seconds=round(result.seconds, 3), build_seconds=round(result.build_seconds, 3),
-                    fetched=plan.fetched, files_written=result.files_written, files_linked=result.files_linked,
+                    seconds=round(result.seconds, 3), fetch_seconds=round(plan.fetch_seconds, 3),
+                    build_seconds=round(result.build_seconds, 3), fetched=plan.fetched,
+                    files_written=result.files_written, files_linked=result.files_linked,
                 )  # fmt: skip
                 return result
 
@@ -217,3 +241,28 @@ def run_sync(
         return outcome
     finally:
         structlog.contextvars.unbind_contextvars("run_id")
+
+
+def make_publisher(settings: Settings) -> Publisher:
+    assert settings.output.dir is not None
+    return Publisher(
+        settings.output.dir,
+        settings.limits,
+        server_url=settings.docmost.url,
+        fsync_files=settings.output.fsync_files,
+    )
+
+
+def run_once(settings: Settings, only: list[str] | None = None) -> int:
+    """`sync --once`: lock the output folder, recover, sync every selected space once.
+    Returns 0 when everything succeeded, 1 when something failed."""
+    assert settings.output.dir is not None
+    settings.output.dir.mkdir(parents=True, exist_ok=True)
+    with OutputLock(settings.state_dir):
+        publisher = make_publisher(settings)
+        publisher.recover()
+        with DocmostClient(settings.docmost) as client:
+            outcome = run_sync(settings, client, publisher, only=only)
+        publisher.cache.close()
+        publisher.swap.drain()  # the retired copies: published already, deleted before we exit
+    return 1 if outcome.failed else 0

@@ -25,7 +25,10 @@ def sync(settings: Settings, **kwargs: Any) -> RunOutcome:
     with DocmostClient(settings.docmost, sleep=lambda _s: None) as client:
         publisher = Publisher(settings.output.dir, settings.limits, server_url=settings.docmost.url)
         publisher.recover()
-        return run_sync(settings, client, publisher, **kwargs)
+        outcome = run_sync(settings, client, publisher, **kwargs)
+    publisher.cache.close()
+    publisher.swap.drain()
+    return outcome
 
 
 def page_files(folder: Path) -> list[Path]:

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from docmost_syncd.config import Settings
-from docmost_syncd.daemon.runner import Daemon, make_publisher
+from docmost_syncd.daemon.runner import Daemon
 from docmost_syncd.publish.publisher import SpaceOutcome
-from docmost_syncd.run import RunOutcome
+from docmost_syncd.run import RunOutcome, make_publisher
 from tests.conftest import LogCapture
 
 

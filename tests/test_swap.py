@@ -56,6 +56,28 @@ def test_first_publish_then_exchange(tmp_path: Path) -> None:
     assert assert_one_complete_version(tmp_path, "space", {"v2"}) == "v2"
 
 
+def test_retired_copies_are_deleted_in_the_background(tmp_path: Path) -> None:
+    swap = SwapManager(tmp_path, background_delete=True)
+    publish_version(swap, "space", "v1")
+    for version in ("v2", "v3", "v4"):
+        assert publish_version(swap, "space", version) == "exchange"
+    swap.drain()
+    assert assert_one_complete_version(tmp_path, "space", {"v4"}) == "v4"
+    assert list((tmp_path / ".docmost-syncd" / "trash").iterdir()) == []
+
+
+def test_recovery_empties_a_trash_whose_deletion_was_cut_short(tmp_path: Path) -> None:
+    swap = SwapManager(tmp_path)
+    publish_version(swap, "space", "v1")
+    cut_short = tmp_path / ".docmost-syncd" / "trash" / "space_old.1a2b3c4d"
+    cut_short.mkdir(parents=True)
+    build_version(cut_short, "v0", FILES, None)
+    actions = swap.recover()
+    assert actions == [f"deleted retired copy {cut_short} (its deletion was cut short)"]
+    assert not cut_short.exists()
+    assert assert_one_complete_version(tmp_path, "space", {"v1"}) == "v1"
+
+
 def test_fallback_when_exchange_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     swap = SwapManager(tmp_path)
     publish_version(swap, "space", "v1")

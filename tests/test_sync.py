@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import yaml
 
 from docmost_syncd import job
 from docmost_syncd.config import DocmostSettings, Settings
+from docmost_syncd.publish import writer as writer_module
 from docmost_syncd.run import RunOutcome
 from tests.conftest import BASE_URL, SPACES, LogCapture
 from tests.docmost_double import VERSIONS, DocmostDouble, published_page_count
@@ -197,9 +199,29 @@ def test_one_edit_costs_one_request_and_rewrites_one_file(routed: DocmostDouble,
     changed = sorted(path for path in after if after[path] != before.get(path))
     edited = find_page(output / "bulk", routed.info[page_id]["slugId"]).relative_to(output / "bulk")
     assert changed == sorted([".inode", ".docmost-syncd-complete", str(edited)])
-    assert bulk.files_written == 2  # the page and _metadata.json (same bytes); the rest are hard links
-    assert bulk.files_linked == len(before) - 1 - 3  # all but the inode, marker, page, _metadata.json
+    assert bulk.files_written == 1  # the page; every other file is a hard link to the published one
+    assert bulk.files_linked == len(before) - 1 - 2  # all but the folder's inode, the marker and the page
     assert "A new paragraph in one bulk page." in (output / "bulk" / edited).read_text()
+
+
+def test_an_edit_that_renders_the_same_keeps_the_copy_and_records_its_inputs(
+    routed: DocmostDouble, settings: Settings, tmp_path: Path
+) -> None:
+    """A trailing blank typed in Docmost changes the page, not what readers see: no swap, but the
+    published marker names the new inputs, exactly as a fresh sync of the same server writes it."""
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    inode = (output / "bulk").stat().st_ino
+    routed.edit(routed.pages_of("bulk")[3]["id"], " ")
+    assert results(sync(settings))["bulk"] == "unchanged"
+    assert (output / "bulk").stat().st_ino == inode
+    fresh = Settings(docmost=settings.docmost, output={"dir": tmp_path / "fresh"}, sync=settings.sync)
+    sync(fresh)
+    assert tree_snapshot(tmp_path / "fresh" / "bulk") == tree_snapshot(output / "bulk") | {
+        ".inode": tree_snapshot(tmp_path / "fresh" / "bulk")[".inode"]
+    }
+    assert not list((output / ".docmost-syncd").glob("bulk*"))  # the staging folder went
 
 
 def test_a_renamed_space_is_rebuilt(routed: DocmostDouble, settings: Settings) -> None:
@@ -269,19 +291,36 @@ def test_a_damaged_cache_entry_is_fetched_again(routed: DocmostDouble, settings:
     output = settings.output.dir
     assert output is not None
     page_id = routed.page_id("kitchen", "Math")
-    cached = next((output / ".docmost-syncd" / "cache" / "pages").rglob(f"{page_id}.json"))
-    cached.write_text("{ not json")
-    records = next(
-        (output / ".docmost-syncd" / "cache" / "spaces").glob(f"{routed.space_ids['kitchen']}.json")
-    )
-    records.write_text("garbage")
+    database = sqlite3.connect(output / ".docmost-syncd" / "cache" / "pages.sqlite")
+    with database:
+        database.execute("UPDATE pages SET content = '{ not json' WHERE id = ?", (page_id,))
+        database.execute("UPDATE records SET facts = 'garbage' WHERE page_id = ?", (page_id,))
+    database.close()
     routed.edit(routed.page_id("kitchen", "Embeds"))
     routed.reset_counts()
     outcome = sync(settings)
     assert not outcome.failed
     fetched = sorted(body["pageId"] for path, body in routed.requests if path == "/api/pages/info")
-    assert page_id in fetched  # the damaged one (its facts came from the cache) and the edited one
-    assert json.loads(cached.read_text())["id"] == page_id
+    assert fetched == sorted(
+        [page_id, routed.page_id("kitchen", "Embeds")]
+    )  # the damaged one, the edited one
+
+
+def test_an_unreadable_cache_is_started_afresh(
+    routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    (output / ".docmost-syncd" / "cache" / "pages.sqlite").write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (output / ".docmost-syncd" / "cache" / f"pages.sqlite{suffix}").unlink(missing_ok=True)
+    routed.reset_counts()
+    outcome = sync(settings)
+    assert not outcome.failed
+    assert set(results(outcome).values()) == {"unchanged", "empty"}  # every page again, the same files
+    assert routed.count("/api/pages/info") == len(routed.items)
+    assert "cache.reset" in logs.names()
 
 
 def test_a_node_this_renderer_does_not_know_is_written_as_text(
@@ -361,14 +400,13 @@ def test_disk_full_keeps_the_published_copy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     edit_every_space(routed)
-    real_write = Path.write_bytes
 
-    def enospc(self: Path, data: bytes) -> int:  # type: ignore[override]
-        if "_temp" in str(self):
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return real_write(self, data)
+    def enospc(path: str, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "_temp" in str(path) and "w" in mode:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_bytes", enospc)
+    monkeypatch.setattr(writer_module, "open", enospc, raising=False)
     outcome = sync(settings)
     assert {s.result for s in outcome.spaces if s.folder != "empty"} == {"failed"}
     assert all("No space left" in str(s.error) for s in outcome.spaces if s.result == "failed")

@@ -41,32 +41,10 @@ from docmost_syncd.errors import ConfigError, SyncdError
 from docmost_syncd.log import configure_logging, get_logger
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
-from docmost_syncd.run import RunOutcome, run_sync
+from docmost_syncd.run import RunOutcome, make_publisher, run_sync
 
 JOB_ID = "sync"
 STALL_SECONDS = 600.0  # a run with no progress for this long counts as hung (/healthz 503)
-
-
-def make_publisher(settings: Settings) -> Publisher:
-    assert settings.output.dir is not None
-    return Publisher(
-        settings.output.dir,
-        settings.limits,
-        server_url=settings.docmost.url,
-        fsync_files=settings.output.fsync_files,
-    )
-
-
-def run_once(settings: Settings, only: list[str] | None = None) -> int:
-    """Lock the output folder, recover, sync every selected space once. 0 ok, 1 something failed."""
-    assert settings.output.dir is not None
-    settings.output.dir.mkdir(parents=True, exist_ok=True)
-    with OutputLock(settings.state_dir):
-        publisher = make_publisher(settings)
-        publisher.recover()
-        with DocmostClient(settings.docmost) as client:
-            outcome = run_sync(settings, client, publisher, only=only)
-    return 1 if outcome.failed else 0
 
 
 def make_trigger(settings: Settings) -> BaseTrigger:
@@ -368,6 +346,9 @@ class Daemon:
             self.health.stop()
         if self.client is not None:
             self.client.close()
+        if self.publisher is not None and not self.running:
+            self.publisher.cache.close()
+            self.publisher.swap.drain()  # retired copies still being deleted
         self.log.info("daemon.stopped", exit_status=self.exit_code)
         return self.exit_code
 

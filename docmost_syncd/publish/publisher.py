@@ -67,14 +67,14 @@ class Publisher:
         self.output_dir = output_dir
         self.limits = limits
         self.server_url = server_url
-        self.swap = SwapManager(output_dir, fsync_files=fsync_files)
+        self.swap = SwapManager(output_dir, fsync_files=fsync_files, background_delete=True)
         self.state = StateStore.load(self.swap.state_dir)
         self.cache = PageCache(self.swap.state_dir)
 
     def recover(self) -> list[str]:
         """Start-up recovery: finish or undo interrupted swaps, drop half-written cache entries."""
         actions = self.swap.recover()
-        actions.extend(f"deleted partial cache entry {path}" for path in self.cache.remove_partials())
+        actions.extend(f"deleted partial download {path}" for path in self.cache.remove_partials())
         downloads = self.swap.state_dir / LEGACY_DOWNLOADS
         if downloads.is_dir():
             shutil.rmtree(downloads, ignore_errors=True)
@@ -151,17 +151,19 @@ class Publisher:
         previous = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder)
         digest = writer.digest()
         unchanged = previous.published and previous.digest == digest and self.swap.live(folder).exists()
+        marker = {
+            "space_id": space.id,
+            "digest": digest,
+            "pages": summary.pages,
+            "files": writer.manifest_json(),
+        }
         if unchanged:
+            if writer.manifest != writer.published:
+                self.swap.replace_marker(folder, marker)
             self.swap.discard(folder)
         else:
             if should_stop is not None and should_stop():
                 raise CancelledError(f"{folder} not published: shutting down")
-            marker = {
-                "space_id": space.id,
-                "digest": digest,
-                "pages": summary.pages,
-                "files": writer.manifest_json(),
-            }
             self.swap.mark_complete(folder, marker)
             mode = self.swap.publish(folder)
             log.debug("space.swapped", mode=mode)
@@ -215,4 +217,5 @@ class Publisher:
         if state.published:
             self.swap.remove(state.folder)
         self.state.remove(space_id)
+        self.cache.forget_space(space_id)
         return state.folder
