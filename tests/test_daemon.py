@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,73 +18,8 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.daemon_process import EVENT_TIMEOUT, DaemonProcess, free_port, hang_page_requests, leftovers
 from tests.docmost_double import DocmostDouble, Reply, published_page_count
-
-EVENT_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class DaemonProcess:
-    """A running `docmost-syncd run`, its JSON log lines read by a thread into a queue."""
-
-    def __init__(self, config: Path, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "docmost_syncd", "run", "--config", str(config)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        )  # fmt: skip
-        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                self.lines.put(json.loads(line))
-            except ValueError:
-                self.lines.put({"event": "raw", "line": line})
-
-    def wait_for(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Block until the daemon logs ``event`` (with these fields); fail after EVENT_TIMEOUT."""
-        while True:
-            try:
-                entry = self.lines.get(timeout=EVENT_TIMEOUT)
-            except queue.Empty:
-                pytest.fail(
-                    f"no {event} within {EVENT_TIMEOUT}s; seen: {[e.get('event') for e in self.seen]}"
-                )
-            self.seen.append(entry)
-            if entry.get("event") == event and all(entry.get(k) == v for k, v in fields.items()):
-                return entry
-
-    def drain(self) -> list[dict[str, Any]]:
-        """Every line logged so far (call after the process exited: the reader has seen them all)."""
-        self.reader.join(timeout=EVENT_TIMEOUT)
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
-        return self.seen
-
-    def signal(self, signum: int) -> None:
-        self.proc.send_signal(signum)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=30)
-
-    def terminate(self) -> int:
-        """SIGTERM, as systemd stops the service; returns the exit status."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        status = self.proc.wait(timeout=60)
-        self.stop()
-        return status
 
 
 class NotifySocket:
@@ -109,12 +42,6 @@ class NotifySocket:
 def served(double: DocmostDouble) -> Iterator[tuple[DocmostDouble, str]]:
     with double.serve() as url:
         yield double, url
-
-
-def hang_page_requests(double: DocmostDouble) -> None:
-    """From now on the server takes page requests and does not answer them."""
-    double.gate_reached.clear()
-    double.gate = threading.Event()
 
 
 def write_config(tmp_path: Path, url: str, port: int, **sync: Any) -> Path:
@@ -149,13 +76,6 @@ def daemon_env(tmp_path: Path, notify_path: Path | None = None) -> dict[str, str
         env["NOTIFY_SOCKET"] = str(notify_path)
         env["WATCHDOG_USEC"] = "1000000"
     return env
-
-
-def leftovers(output: Path) -> list[str]:
-    state = output / ".docmost-syncd"
-    found = [p.name for p in state.iterdir() if p.name.endswith(("_temp", "_old"))]
-    found += [str(p) for p in (state / "cache").rglob("*.part")]
-    return found
 
 
 def test_daemon_publishes_reports_and_stops_cleanly(
