@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import respx
+import structlog
 
 from docmost_syncd.cli import main
 from docmost_syncd.config import DocmostSettings, Settings
@@ -63,6 +64,14 @@ class LogCapture:
 
     def names(self) -> list[str]:
         return [event["event"] for event in self.events()]
+
+
+@pytest.fixture(autouse=True)
+def _logging_follows_each_test() -> Iterator[None]:
+    """A CLI run inside a test points structlog at that test's captured stderr, which pytest
+    closes afterwards: the next test must not write to it."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture

@@ -100,9 +100,23 @@ def test_attachment_paths_are_safe_and_unique_per_id() -> None:
 
 @pytest.fixture
 def linked() -> tuple[SpaceModel, Page, Page, Page]:
-    target = page("t", "Q&A @team (draft)", "a1", source="Security365 환경/Q&A @team (draft).md")
-    other = page("o", "OIDC", "a2", source="Security365 환경/OIDC.md", slug_id="uhP7ZiE8hY")
-    home = page("h", "Security365 환경", "a0", [target, other], source="Security365 환경.md")
+    target = page(
+        "t",
+        "Q&A @team (draft)",
+        "a1",
+        source="Security365 환경/Q&A @team (draft).md",
+        location=("Security365 환경", "Q&A @team (draft).md"),
+    )
+    other = page(
+        "o",
+        "OIDC",
+        "a2",
+        source="Security365 환경/OIDC.md",
+        slug_id="uhP7ZiE8hY",
+        location=("Security365 환경", "OIDC.md"),
+    )
+    home = page("h", "Security365 환경", "a0", [target, other], source="Security365 환경.md",
+                location=("Security365 환경.md",))  # fmt: skip
     model = space(home)
     model.attachments = {"01a2184c-bc5d-7529-b3a8-e2ad4108f976": Attachment(
         "01a2184c-bc5d-7529-b3a8-e2ad4108f976", "API_spec_v2.pdf", "files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf")}  # fmt: skip
@@ -122,7 +136,6 @@ def rewrite(model: SpaceModel, on: Page, body: str) -> tuple[str, list[str], Lin
     [
         ("[q](Security365%20%ED%99%98%EA%B2%BD/Q%26A%20%40team%20%28draft%29.md)", "[q](Q-and-A-at-team-draft.md)"),
         ("[o](https://docmost.example.com/s/sec-common/p/oidc-uhP7ZiE8hY)", "[o](OIDC.md)"),
-        ("[o](http://127.0.0.1:3000/s/sec-common/p/-uhP7ZiE8hY#section)", "[o](OIDC.md#section)"),
         ("[o](/s/sec-common/p/uhP7ZiE8hY)", "[o](OIDC.md)"),
         ("http://127.0.0.1:3000/s/sec-common/p/uhP7ZiE8hY", "[OIDC](OIDC.md)"),
         ("<https://example.com/x>", "[https://example.com/x](https://example.com/x)"),
@@ -144,6 +157,18 @@ def test_link_forms(linked: tuple[SpaceModel, Page, Page, Page], body: str, expe
     out, warnings, _index = rewrite(model, home, body)
     assert out == expected
     assert warnings == []
+
+
+def test_an_anchor_into_an_export_is_dropped_with_a_warning(
+    linked: tuple[SpaceModel, Page, Page, Page],
+) -> None:
+    """Docmost's markdown export writes no heading ids, so ``#section`` would name no heading in
+    the published page and Docusaurus would report a broken anchor."""
+    model, home, _target, _other = linked
+    body = "[o](http://127.0.0.1:3000/s/sec-common/p/-uhP7ZiE8hY#section)"
+    out, warnings, _index = rewrite(model, home, body)
+    assert out == "[o](OIDC.md)"
+    assert warnings == [f"link {body[4:-1]!r} kept without its anchor: the export carries no heading ids"]
 
 
 @pytest.mark.parametrize(
