@@ -50,7 +50,7 @@ def content_digest(content: Any) -> str:
     return hashlib.sha256(_serialize(content).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageRecord:
     """What a build needs to know of a page without reading its content."""
 

@@ -48,7 +48,7 @@ class IndexedPage:
     updated_at: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """What a reference points at: a page (with a heading when it has it), the web, or nothing."""
 

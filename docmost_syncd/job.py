@@ -322,7 +322,7 @@ def build_space(
             pages += 1
         writer.write(CATEGORY_FILE, root_category_json(model))
         anchors = {page_id: record.facts.anchors for page_id, record in plan.records.items()}
-        writer.write_json(METADATA_FILE, space_metadata(model, anchors))
+        writer.write(METADATA_FILE, space_metadata(model, anchors))
         for attachment_id, (path, cached, digest) in sorted(files.items()):
             writer.link(path, cached, f"attachment:{attachment_id}", digest)
         for warning in sorted(set(warnings)):

@@ -172,7 +172,7 @@ def run_sync(
         done.update((item.space_id, item) for item in completed if isinstance(item, SpaceOutcome))
         index = SiteIndex(publisher.server_url)
         laid_out = {plan.space.id for plan in plans}
-        for state in list(publisher.state.spaces.values()):
+        for state in list(publisher.state.spaces.values()) if plans else []:
             metadata = publisher.published_metadata(state.folder) if state.space_id not in laid_out else None
             if metadata is not None:
                 index.add_published(state.space_id, state.folder, metadata)

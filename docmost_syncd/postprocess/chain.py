@@ -128,7 +128,7 @@ def run_chain(model: SpaceModel, context: BuildContext, out: StagingWriter) -> l
         if page.children:
             out.write(category_path(page), category_json(page))
     out.write(CATEGORY_FILE, root_category_json(model))
-    out.write_json(METADATA_FILE, space_metadata(model))
+    out.write(METADATA_FILE, space_metadata(model))
     used_assets = sorted(context.links.used_assets) if context.links else []
     attachments_by_path = {attachment.path: attachment for attachment in model.attachments.values()}
     for asset_path in used_assets:

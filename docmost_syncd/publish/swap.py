@@ -151,10 +151,7 @@ class SwapManager:
                             os.close(fd)
                 fsync_dir(Path(root))
         marker = temp / MARKER
-        with marker.open("w", encoding="utf-8") as handle:
-            json.dump(info, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_durably(marker, info)
         fsync_dir(temp)
         self._checkpoint("marked_complete")
 
@@ -165,10 +162,7 @@ class SwapManager:
         marker is written in the staging folder and renamed over the live one: either is whole."""
         temp, live = self.temp(folder), self.live(folder)
         staged = temp / MARKER
-        with staged.open("w", encoding="utf-8") as handle:
-            json.dump(info, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_durably(staged, info)
         os.replace(staged, live / MARKER)
         fsync_dir(live)
 
@@ -369,3 +363,11 @@ class SwapManager:
                         seen.add((directory, folder))
                         found.append((directory, folder, legacy))
         return found
+
+
+def _write_durably(path: Path, info: dict[str, Any]) -> None:
+    """A marker's JSON, on disk before the caller renames or relies on it."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(info))  # json's C encoder; json.dump would take the Python one
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -73,7 +73,7 @@ def render_page(content: Node | None, resolver: Resolver, options: RenderOptions
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageFacts:
     """What the rest of a build needs to know about a page without rendering it."""
 
