@@ -38,7 +38,8 @@ ENV PATH=/opt/docmost-syncd/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     DOCMOST_SYNCD_OUTPUT__DIR=/docs \
     DOCMOST_SYNCD_HTTP__BIND=0.0.0.0:9808 \
-    DOCMOST_SYNCD_LOG__FORMAT=json
+    DOCMOST_SYNCD_LOG__FORMAT=json \
+    DOCMOST_SYNCD_LOG__STREAM=stdout
 # The published spaces, and docmost-syncd's state and page cache in /docs/.docmost-syncd/.
 VOLUME /docs
 USER docmost-syncd:docmost-syncd

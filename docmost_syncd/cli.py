@@ -77,9 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace) -> LoadedConfig:
+def _load(args: argparse.Namespace, prints_result: bool = False) -> LoadedConfig:
+    """The configuration, with logging set up by it; a command that prints its result on stdout
+    keeps its log lines on stderr whatever ``log.stream`` says, so its output stays parseable."""
     loaded = load_config(getattr(args, "config", None))
-    configure_logging(loaded.settings.log.format, loaded.settings.log.level)
+    log = loaded.settings.log
+    configure_logging(log.format, log.level, to="stderr" if prints_result else log.stream)
     for warning in loaded.warnings:
         get_logger().warning("config.warning", detail=warning)
     return loaded
@@ -127,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
-    loaded = _load(args)
+    loaded = _load(args, prints_result=True)
     require_server(loaded.settings, loaded.path)
     print(json.dumps(effective_config(loaded.settings), indent=2, ensure_ascii=False))
     return EXIT_OK

@@ -149,6 +149,8 @@ class HttpSettings(_Section):
 class LogSettings(_Section):
     format: Literal["json", "console", "auto"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
+    # stdout for a container, whose log collector reads stdout; stderr keeps pipes clean elsewhere.
+    stream: Literal["stderr", "stdout"] = "stderr"
 
 
 class HooksSettings(_Section):

@@ -26,9 +26,12 @@ def redact_secrets(_logger: Any, _name: str, event: MutableMapping[str, Any]) ->
     return event
 
 
-def configure_logging(fmt: str = "auto", level: str = "info", stream: TextIO | None = None) -> None:
-    """Configure structlog once per process; ``auto`` means JSON unless stderr is a terminal."""
-    out = stream if stream is not None else sys.stderr
+def configure_logging(
+    fmt: str = "auto", level: str = "info", stream: TextIO | None = None, to: str = "stderr"
+) -> None:
+    """Configure structlog once per process; ``auto`` means JSON unless the log stream is a
+    terminal. ``to`` names the standard stream (``log.stream``) when no ``stream`` is given."""
+    out = stream if stream is not None else (sys.stdout if to == "stdout" else sys.stderr)
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)

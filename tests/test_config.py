@@ -172,3 +172,28 @@ def test_interval_and_cron_are_exclusive(tmp_path: Path) -> None:
     config = write(tmp_path / "c.toml", '[sync]\ninterval = "30m"\ncron = "*/5 * * * *"\n')
     with pytest.raises(ConfigError, match=r"either sync\.interval or sync\.cron"):
         load_config(config)
+
+
+def test_log_stream_stdout_moves_the_log_but_never_into_printed_results(tmp_path: Path) -> None:
+    """The container image sets log.stream = stdout (its log collector reads stdout); a command
+    whose result is printed on stdout keeps its log lines on stderr, so the result still parses."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    config = write(tmp_path / "c.toml", f'[output]\ndir = "{docs}"\n[log]\nformat = "json"\n')
+    to_stdout = {"DOCMOST_SYNCD_LOG__STREAM": "stdout"}
+
+    recover = run_cli("recover", "--config", str(config), env=to_stdout)
+    assert recover.returncode == 0, recover.stderr
+    assert [json.loads(line)["event"] for line in recover.stdout.splitlines()] == ["recovery.finished"]
+    assert recover.stderr == ""
+    assert '"event"' in run_cli("recover", "--config", str(config)).stderr  # stderr by default
+
+    shared = write(
+        tmp_path / "shared.toml",
+        f'[docmost]\npassword = "hunter22"\n[output]\ndir = "{docs}"\n[log]\nformat = "json"\n',
+        mode=0o644,
+    )
+    checked = run_cli("check-config", "--config", str(shared), env={**to_stdout, "DOCMOST_SYNCD_DOCMOST__URL": "https://docs.example.com", "DOCMOST_SYNCD_DOCMOST__EMAIL": "a@example.com"})  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["log"]["stream"] == "stdout"  # the result alone on stdout
+    assert json.loads(checked.stderr.splitlines()[0])["event"] == "config.warning"

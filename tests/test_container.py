@@ -127,7 +127,7 @@ def test_sync_once_publishes_as_a_non_root_user_on_a_read_only_root(
     args = container_args(tmp_path, url, f"127.0.0.1:{free_port()}")
     result = image.podman("run", "--rm", *args, image.tag, "sync", "--once", timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert '"event": "sync.finished"' in result.stderr  # JSON logs on the container's log stream
+    assert '"event": "sync.finished"' in result.stdout  # JSON logs on stdout (log.stream)
     for slug in SPACES:
         assert page_count(tmp_path / "docs" / slug) == published_page_count(double, slug), slug
     assert PASSWORD not in result.stdout + result.stderr

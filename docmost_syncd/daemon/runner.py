@@ -266,7 +266,7 @@ class Daemon:
             self.client = self._make_client(new)
             if old_client is not None and not self.running:
                 old_client.close()
-        configure_logging(new.log.format, new.log.level)
+        configure_logging(new.log.format, new.log.level, to=new.log.stream)
         self.settings = new
         if self.scheduler is not None:
             self.scheduler.reschedule_job(JOB_ID, trigger=make_trigger(new))
