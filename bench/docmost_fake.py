@@ -1,29 +1,29 @@
-"""A loopback Docmost double for benchmarks: a synthetic space of N pages, in the exact layout of
-the real 0.95.0 exports (tests/fixtures/docmost-0.95.0): ``Title.md`` next to ``Title/`` for
-children, ``/files/<id>/<name>`` (leading slash) for attachments of root pages and
-``Parent//files/...`` (double slash) below, ``docmost-metadata.json`` with percent-encoded keys,
-relative percent-encoded page links, Korean and English titles.
+"""A loopback Docmost double for benchmarks: one synthetic space of N pages, served page by page
+in the shapes of the recorded 0.95.0 server (tests/fixtures/docmost-0.95.0-pages).
 
-It answers login, the space list, sidebar pages (cursor-paginated, 100 a page), the export
-(streamed from a file on disk in chunks, without Content-Length) and recent pages, and counts
-every request by path.
+Pages sit in a tree up to 6 levels deep, with Korean and English titles. Every page's
+ProseMirror content has a heading with an id, marks, MDX-hostile text, a list, a code block and
+a link to another page; every tenth page shows an image (an uploaded PNG), and one page in a
+thousand carries a 5 MB file. The double answers login, ``/api/version``, ``/api/spaces``,
+``/api/pages/recent`` (newest edit first, 100 a request, Docmost's cursor), ``/api/pages/info``
+and ``GET /api/files/<id>/<name>``, and counts every request by route.
 """
 
 from __future__ import annotations
 
+import base64
+import bisect
 import json
-import os
 import random
 import sys
 import threading
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -50,6 +50,8 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
+BIG_FILE_BYTES = 5 * 1024 * 1024
+JSON = {"content-type": "application/json; charset=utf-8"}
 
 
 @dataclass
@@ -59,47 +61,37 @@ class FakePage:
     title: str
     position: str
     parent: FakePage | None
+    updated_at: str = "2026-11-26T00:00:00.000Z"
     children: list[FakePage] = field(default_factory=list)
-    path: str = ""  # ZIP path of the .md
-
-    @property
-    def folder(self) -> str:
-        return self.path[:-3]
-
-
-def _position(index: int) -> str:
-    # Fractional-index-like keys that sort byte-wise in creation order.
-    return "a" + format(index, "06d")
+    edits: int = 0
 
 
 def generate_tree(pages: int, seed: int = 7) -> list[FakePage]:
-    """N pages, depth up to 6, ~20 children per parent."""
+    """N pages, depth up to 6, ~20 children per parent; returned in creation order."""
     rng = random.Random(seed)
-    all_pages: list[FakePage] = []
+    made: list[FakePage] = []
     roots: list[FakePage] = []
     parents: list[FakePage] = []
     for index in range(pages):
         words = rng.sample(KOREAN if index % 2 else ENGLISH, 2)
-        title = f"{' '.join(words)} {index}"
         parent: FakePage | None = None
-        if all_pages and index >= 20:
+        if made and index >= 20:
             candidates = [p for p in parents[-60:] if _depth(p) < 5 and len(p.children) < 25]
             parent = rng.choice(candidates) if candidates else None
+        siblings = parent.children if parent else roots
         page = FakePage(
-            id=f"01a2184d-{index:04x}-7000-8000-{index:012x}"[:36],
+            id=f"01a2184d-{index >> 16:04x}-7000-8000-{index:012x}",
             slug_id=f"S{index:09d}",
-            title=title,
-            position=_position(len(parent.children) if parent else len(roots)),
+            title=f"{' '.join(words)} {index}",
+            position="a" + format(len(siblings), "06d"),
             parent=parent,
+            updated_at=f"2026-11-26T00:00:{index // 1000 % 60:02d}.{index % 1000:03d}Z",
         )
-        (parent.children if parent else roots).append(page)
-        all_pages.append(page)
+        siblings.append(page)
+        made.append(page)
         if rng.random() < 0.06 or index < 20:
             parents.append(page)
-    for page in all_pages:
-        prefix = page.parent.folder + "/" if page.parent else ""
-        page.path = f"{prefix}{page.title}.md"
-    return roots
+    return made
 
 
 def _depth(page: FakePage) -> int:
@@ -109,116 +101,140 @@ def _depth(page: FakePage) -> int:
     return depth
 
 
-def walk(roots: list[FakePage]) -> Iterator[FakePage]:
-    stack = list(reversed(roots))
-    while stack:
-        page = stack.pop()
-        yield page
-        stack.extend(reversed(page.children))
-
-
-def write_export(roots: list[FakePage], target: Path, big_attachments: int, seed: int = 7) -> dict[str, int]:
-    """The space export ZIP; returns counts (pages, images, big attachments, bytes)."""
-    rng = random.Random(seed)
-    pages = list(walk(roots))
-    metadata: dict[str, Any] = {"exportedAt": "2026-11-26T00:00:00.000Z", "source": "docmost", "version": "0.95.0",
-                                "pages": {}}  # fmt: skip
-    big_every = max(1, len(pages) // big_attachments) if big_attachments else 0
-    counts = Counter[str]()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for index, page in enumerate(pages):
-            folder = page.parent.folder if page.parent else ""
-            files_prefix = f"{folder}//files" if folder else "/files"
-            body = [
-                f"# {page.title}",
-                "",
-                f"Page {index} of the benchmark space. Replace {{token}} and <value>.",
-                "",
-            ]
-            body += ["- item one", "- item two", "", "```python", "print({'a': 1})", "```", ""]
-            link_to = pages[(index * 7 + 3) % len(pages)]
-            rel = os.path.relpath(link_to.path, folder or ".")
-            body.append(f"See [{link_to.title}]({'/'.join(quote(part) for part in rel.split('/'))}).")
-            if index % 10 == 0:
-                attachment_id = f"01a2184d-{index:04x}-7aaa-8000-{index:012x}"[:36]
-                archive.writestr(f"{files_prefix}/{attachment_id}/image_{index}.png", PNG)
-                body.append(f"\n![image_{index}.png](files/{attachment_id}/image_{index}.png)")
-                counts["images"] += 1
-            if big_every and index % big_every == 1 and counts["big"] < big_attachments:
-                attachment_id = f"01a2184d-{index:04x}-7bbb-8000-{index:012x}"[:36]
-                with archive.open(f"{files_prefix}/{attachment_id}/dump_{index}.bin", "w") as handle:
-                    for _ in range(5):
-                        handle.write(rng.randbytes(1024 * 1024))
-                body.append(f"\n[dump_{index}.bin](files/{attachment_id}/dump_{index}.bin)")
-                counts["big"] += 1
-            archive.writestr(page.path, "\n".join(body) + "\n")
-            key = "/".join(quote(part, safe="()'!*~") for part in page.path.split("/"))
-            parent_key = (
-                "/".join(quote(part, safe="()'!*~") for part in page.parent.path.split("/"))
-                if page.parent
-                else None
-            )
-            metadata["pages"][key] = {"pageId": page.id, "slugId": page.slug_id, "icon": None,
-                                      "position": page.position, "parentPath": parent_key,
-                                      "createdAt": "2026-11-26T00:00:00.000Z",
-                                      "updatedAt": "2026-11-26T00:00:00.000Z"}  # fmt: skip
-        archive.writestr("docmost-metadata.json", json.dumps(metadata, ensure_ascii=False))
-    counts["pages"] = len(pages)
-    counts["bytes"] = target.stat().st_size
-    return dict(counts)
-
-
-def _item(page: FakePage) -> dict[str, Any]:
-    return {
-        "id": page.id, "slugId": page.slug_id, "title": page.title, "icon": None, "position": page.position,
-        "parentPageId": page.parent.id if page.parent else None, "spaceId": SPACE_ID, "creatorId": None,
-        "isBase": False, "deletedAt": None, "hasChildren": bool(page.children), "canEdit": True,
-    }  # fmt: skip
+def _text(value: str, *marks: str) -> dict[str, Any]:
+    node: dict[str, Any] = {"type": "text", "text": value}
+    if marks:
+        node["marks"] = [{"type": mark} for mark in marks]
+    return node
 
 
 class FakeDocmost:
-    def __init__(self, roots: list[FakePage], export: Path) -> None:
-        self.roots = roots
-        self.by_id = {page.id: page for page in walk(roots)}
-        self.export = export
+    def __init__(self, pages: list[FakePage], big_files: int) -> None:
+        self.pages = pages
+        self.by_id = {page.id: page for page in pages}
+        self.index_of = {page.id: index for index, page in enumerate(pages)}
         self.requests: Counter[str] = Counter()
         self.lock = threading.Lock()
+        every = max(1, len(pages) // big_files) if big_files else 0
+        self.big = {page.id for index, page in enumerate(pages) if every and index % every == 1}
+        self.files: dict[str, int] = {}  # attachment id → size
+        self._ordered: list[FakePage] | None = None  # newest edit first; None after an edit
+        self._keys: list[tuple[str, str]] = []  # their (updatedAt, id), ascending, for bisect
+        self._info: dict[str, bytes] = {}  # page id → its /api/pages/info answer, made once
 
-    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes | Path]:
+    def content(self, page: FakePage) -> dict[str, Any]:
+        index = self.index_of[page.id]
+        target = self.pages[(index * 7 + 3) % len(self.pages)]
+        nodes: list[dict[str, Any]] = [
+            {"type": "heading", "attrs": {"level": 2, "id": f"h{index}"}, "content": [_text(f"Section {index}")]},
+            {"type": "paragraph", "content": [
+                _text(f"Page {index} of the benchmark space. Replace "), _text("{token}", "code"),
+                _text(" and <value>, "), _text("bold", "bold"), _text(" and "), _text("italic", "italic"), _text("."),
+            ]},
+            {"type": "bulletList", "content": [
+                {"type": "listItem", "content": [{"type": "paragraph", "content": [_text("item one")]}]},
+                {"type": "listItem", "content": [{"type": "paragraph", "content": [_text("item two")]}]},
+            ]},
+            {"type": "codeBlock", "attrs": {"language": "python"}, "content": [_text("print({'a': 1})")]},
+            {"type": "paragraph", "content": [_text("See "), {
+                **_text(target.title), "marks": [{"type": "link", "attrs": {
+                    "href": f"/s/bench/p/x-{target.slug_id}#h{self.index_of[target.id]}"}}]}, _text(".")]},
+        ]  # fmt: skip
+        if index % 10 == 0:
+            attachment = f"01a2184d-{index >> 16:04x}-7aaa-8000-{index:012x}"
+            self.files[attachment] = len(PNG)
+            nodes.append({"type": "image", "attrs": {
+                "src": f"/api/files/{attachment}/image_{index}.png", "attachmentId": attachment,
+                "alt": f"image {index}", "align": "center"}})  # fmt: skip
+        if page.id in self.big:
+            attachment = f"01a2184d-{index >> 16:04x}-7bbb-8000-{index:012x}"
+            self.files[attachment] = BIG_FILE_BYTES
+            nodes.append({"type": "attachment", "attrs": {
+                "url": f"/api/files/{attachment}/dump_{index}.bin", "attachmentId": attachment,
+                "name": f"dump_{index}.bin", "size": BIG_FILE_BYTES}})  # fmt: skip
+        nodes.extend({"type": "paragraph", "content": [_text(f"Edit {n}.")]} for n in range(page.edits))
+        return {"type": "doc", "content": nodes}
+
+    def _item(self, page: FakePage) -> dict[str, Any]:
+        return {
+            "id": page.id, "slugId": page.slug_id, "title": page.title, "icon": None, "coverPhoto": None,
+            "position": page.position, "parentPageId": page.parent.id if page.parent else None,
+            "spaceId": SPACE_ID, "isBase": False, "updatedAt": page.updated_at, "deletedAt": None,
+            "space": {"id": SPACE_ID, "name": "Bench", "slug": "bench"},
+        }  # fmt: skip
+
+    def edit(self, index: int) -> FakePage:
+        """A user edits one page: a paragraph more, a newer updatedAt."""
+        page = self.pages[index]
+        page.edits += 1
+        page.updated_at = f"2099-01-01T00:00:{page.edits:02d}.000Z"
+        self._ordered = None
+        self._info.pop(page.id, None)
+        return page
+
+    def answer(self, method: str, path: str, body: dict[str, Any]) -> Answer:
+        route = "/api/files" if path.startswith("/api/files/") else path
         with self.lock:
-            self.requests[path] += 1
-        envelope = {"content-type": "application/json"}
+            self.requests[route] += 1
         if path == "/api/auth/login":
+            return 200, {**JSON, "set-cookie": f"authToken={TOKEN}; Path=/"}, b'{"success":true,"status":200}'
+        if path == "/api/version":
             return (
                 200,
-                {**envelope, "set-cookie": f"authToken={TOKEN}; Path=/"},
-                b'{"success":true,"status":200}',
+                JSON,
+                b'{"data":{"currentVersion":"0.95.0","latestVersion":0},"success":true,"status":200}',
             )
         if path == "/api/spaces":
-            space = {"id": SPACE_ID, "name": "Bench", "slug": "bench", "membership": {"role": "admin"}}
-            data = {"items": [space], "meta": {"hasNextPage": False, "nextCursor": None}}
-            return 200, envelope, json.dumps({"data": data}).encode()
-        if path == "/api/pages/sidebar-pages":
-            siblings = self.by_id[body["pageId"]].children if body.get("pageId") else self.roots
-            start = int(body.get("cursor") or 0)
-            chunk = siblings[start : start + 100]
-            more = start + 100 < len(siblings)
-            data = {"items": [_item(p) for p in chunk],
-                    "meta": {"hasNextPage": more, "nextCursor": str(start + 100) if more else None}}  # fmt: skip
-            return 200, envelope, json.dumps({"data": data}).encode()
+            space = {"id": SPACE_ID, "name": "Bench", "slug": "bench", "membership": {"role": "reader"}}
+            return (
+                200,
+                JSON,
+                json.dumps({"data": {"items": [space], "meta": {"hasNextPage": False}}}).encode(),
+            )
         if path == "/api/pages/recent":
-            newest = next(iter(self.by_id.values()))
-            item = dict(_item(newest), updatedAt="2026-11-26T00:00:00.000Z")
-            data = {"items": [item], "meta": {"hasNextPage": False, "nextCursor": None}}
-            return 200, envelope, json.dumps({"data": data}).encode()
-        if path == "/api/spaces/export":
-            return 200, {"content-type": "application/zip"}, self.export
-        return 404, envelope, b'{"statusCode":404,"message":"Not found"}'
+            return 200, JSON, self._recent(body)
+        if path == "/api/pages/info":
+            page = self.by_id[body["pageId"]]
+            if page.id not in self._info:
+                data = dict(self._item(page), content=self.content(page))
+                self._info[page.id] = json.dumps({"data": data, "success": True, "status": 200}).encode()
+            return 200, JSON, self._info[page.id]
+        if method == "GET" and route == "/api/files":
+            size = self.files.get(unquote(path.split("/")[3]), 0)
+            return (
+                200,
+                {"content-type": "application/octet-stream"},
+                PNG if size == len(PNG) else b"\0" * size,
+            )
+        return 404, JSON, b'{"statusCode":404,"message":"Not found"}'
+
+    def _recent(self, body: dict[str, Any]) -> bytes:
+        if self._ordered is None:
+            self._ordered = sorted(self.pages, key=lambda p: (p.updated_at, p.id), reverse=True)
+            self._keys = [(p.updated_at, p.id) for p in reversed(self._ordered)]
+        ordered = self._ordered
+        if body.get("cursor"):
+            raw = base64.urlsafe_b64decode(body["cursor"] + "==").decode()
+            fields = dict(part.split("=", 1) for part in raw.split("&"))
+            after = (unquote(fields["updatedAt"]), fields["id"])
+            older = bisect.bisect_left(self._keys, after)  # how many are older than the cursor
+            ordered = ordered[len(ordered) - older :]
+        chunk, more = ordered[:100], len(ordered) > 100
+        cursor = None
+        if more:
+            last = chunk[-1]
+            cursor = base64.urlsafe_b64encode(
+                f"updatedAt={quote(last.updated_at, safe='')}&id={last.id}".encode()
+            )
+        meta = {"limit": 100, "hasNextPage": more, "nextCursor": cursor.decode() if cursor else None}
+        return json.dumps(
+            {"data": {"items": [self._item(p) for p in chunk], "meta": meta}}, ensure_ascii=False
+        ).encode()
 
     @contextmanager
     def serve(self) -> Iterator[str]:
-        def respond(_method: str, path: str, _headers: dict[str, str], body: bytes) -> Answer:
-            return self.answer(path, json.loads(body or b"{}"))
+        def respond(method: str, path: str, _headers: dict[str, str], body: bytes) -> Answer:
+            return self.answer(method, path, json.loads(body or b"{}"))
 
         with serve(respond) as url:
             yield url
