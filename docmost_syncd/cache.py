@@ -47,7 +47,11 @@ def _serialize(content: Any) -> str:
 def content_digest(content: Any) -> str:
     """sha256 of a page's content as the cache keeps it (key order as Docmost sent it: the same
     content read back from the cache gives the same digest)."""
-    return hashlib.sha256(_serialize(content).encode()).hexdigest()
+    return _digest(_serialize(content))
+
+
+def _digest(serialized: str) -> str:
+    return hashlib.sha256(serialized.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +121,13 @@ class PageCache:
 
     def store(self, page_id: str, updated_at: str, content: Any) -> str:
         """Keep a page's content (a page that has none holds an empty document); returns its digest."""
-        content = content if isinstance(content, dict) else EMPTY_DOCUMENT
-        data = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+        data = _serialize(content if isinstance(content, dict) else EMPTY_DOCUMENT)
         with self._lock:
             self._db().execute(
                 "INSERT OR REPLACE INTO pages (id, updated_at, content) VALUES (?, ?, ?)",
                 (page_id, updated_at, data),
             )
-        return content_digest(content)
+        return _digest(data)  # the stored text: serialized once
 
     def forget(self, page_ids: Iterable[str]) -> None:
         with self._lock:
