@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from docmost_syncd.cache import PageRecord
 from docmost_syncd.model import Page, SpaceModel, display_title
 from docmost_syncd.render import ChildPage, Link, Ref, heading_anchor
 from docmost_syncd.render.context import Node, attrs, children
@@ -82,22 +83,16 @@ class SiteIndex:
         if page.slug_id:
             self.slugs[page.slug_id] = page.id
 
-    def add_space(
-        self,
-        model: SpaceModel,
-        content_sha: dict[str, str],
-        refs: dict[str, tuple[Ref, ...]],
-        anchors: dict[str, frozenset[str]],
-        updated_at: dict[str, str],
-    ) -> None:
+    def add_space(self, model: SpaceModel, records: Mapping[str, PageRecord]) -> None:
+        """A space as laid out in this run (every page of it has a record: lay_out needs it)."""
         self.remove_space(model.id)
         self.space_slugs.add(model.slug)
         for page in model.walk():
+            record = records[page.id]
             self._add(
                 IndexedPage(
                     page.id, page.slug_id, model.id, model.folder, page.path, page.display_title, page.icon,
-                    anchors.get(page.id, frozenset()), content_sha.get(page.id), refs.get(page.id, ()),
-                    updated_at.get(page.id),
+                    record.facts.anchors, record.content_sha, record.facts.refs, record.updated_at,
                 )
             )  # fmt: skip
 

@@ -97,15 +97,7 @@ def list_space(
     started = time.monotonic()
     plan = SpacePlan(space, folder, client.list_pages(space.id), {}, started=started)
     plan.build_key = build_key(plan, options)
-    state = publisher.state.get(space.id)
-    plan.quiet = bool(
-        plan.listed
-        and state is not None
-        and state.published
-        and state.folder == folder
-        and state.build_key == plan.build_key
-        and publisher.swap.is_complete(publisher.swap.live(folder))
-    )
+    plan.quiet = bool(plan.listed) and _published_with_key(publisher, plan)
     plan.fetch_seconds = time.monotonic() - started
     return plan
 
@@ -188,30 +180,32 @@ def lay_out(plan: SpacePlan, index: SiteIndex, options: RenderOptions) -> SpaceM
     assign_paths(model)
     plan.model = model
     plan.build_key = build_key(plan, options)  # the listing may have changed while pages were fetched
-    records = plan.records
-    index.add_space(
-        model,
-        {page_id: record.content_sha for page_id, record in records.items()},
-        {page_id: record.facts.refs for page_id, record in records.items()},
-        {page_id: record.facts.anchors for page_id, record in records.items()},
-        {page_id: record.updated_at for page_id, record in records.items()},
-    )
+    index.add_space(model, plan.records)
     return model
 
 
 # ---- 3. building --------------------------------------------------------------------------------
 
 
-def unchanged(publisher: Publisher, plan: SpacePlan, index: SiteIndex) -> bool:
-    """Nothing that shapes the space's files changed since it was last published."""
+def _published_with_key(publisher: Publisher, plan: SpacePlan) -> bool:
+    """The space's complete published copy was built in its folder with the plan's build key."""
     state = publisher.state.get(plan.space.id)
     return (
         state is not None
         and state.published
         and state.folder == plan.folder
         and state.build_key == plan.build_key
-        and all(foreign_description(index, ref) == answer for ref, answer in state.foreign.items())
         and publisher.swap.is_complete(publisher.swap.live(plan.folder))
+    )
+
+
+def unchanged(publisher: Publisher, plan: SpacePlan, index: SiteIndex) -> bool:
+    """Nothing that shapes the space's files changed since it was last published."""
+    state = publisher.state.get(plan.space.id)
+    return (
+        _published_with_key(publisher, plan)
+        and state is not None
+        and all(foreign_description(index, ref) == answer for ref, answer in state.foreign.items())
     )
 
 
