@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import structlog
 
@@ -32,6 +33,9 @@ from docmost_syncd.log import get_logger
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.render import RenderOptions
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 @dataclass
@@ -134,14 +138,40 @@ def run_sync(
         if on_listed is not None:
             on_listed(selected)
         runner = _SpaceRunner(publisher, folders, cancel)
+        index = SiteIndex(publisher.server_url)
         should_stop = cancel.is_set if cancel is not None else None
+
+        def each_space(step: Callable[[Item], Result], items: list[Item]) -> list[Result]:
+            """``sync.concurrency`` spaces at a time; results in order."""
+            with ThreadPoolExecutor(
+                max_workers=settings.sync.concurrency, thread_name_prefix="space"
+            ) as pool:
+                return list(pool.map(step, items))
+
+        def report(plan: SpacePlan, result: SpaceOutcome) -> SpaceOutcome:
+            """The summary line of a space that got as far as a result."""
+            result.seconds = time.monotonic() - plan.started
+            get_logger().info(
+                f"space.{result.result}", space=plan.folder, pages=result.pages, bytes=result.bytes_written,
+                seconds=round(result.seconds, 3), fetch_seconds=round(plan.fetch_seconds, 3),
+                build_seconds=round(result.build_seconds, 3), fetched=plan.fetched,
+                files_written=result.files_written, files_linked=result.files_linked,
+            )  # fmt: skip
+            return result
+
+        def index_published(space_id: str, folder: str) -> None:
+            """A space the index knows from its published copy (none: it is not in the index)."""
+            metadata = publisher.published_metadata(folder)
+            if metadata is not None:
+                index.add_published(space_id, folder, metadata)
+            else:
+                index.remove_space(space_id)
 
         # 1. listings
         def listing(space: Space) -> SpaceOutcome | SpacePlan:
             return runner(space, lambda: list_space(client, publisher, space, folders[space.id], options))
 
-        with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
-            listed = list(pool.map(listing, selected))
+        listed = each_space(listing, selected)
         plans = [item for item in listed if isinstance(item, SpacePlan)]
         done = {item.space_id: item for item in listed if isinstance(item, SpaceOutcome)}
 
@@ -153,51 +183,36 @@ def run_sync(
 
         if not done and all(independent(plan) for plan in plans):
             for plan in plans:
-                result = publisher.record_unchanged(plan.space, plan.folder)
-                result.seconds = time.monotonic() - plan.started
-                done[plan.space.id] = result
-                log.info(
-                    "space.unchanged", space=plan.folder, pages=result.pages, bytes=result.bytes_written,
-                    seconds=round(result.seconds, 3), fetch_seconds=round(plan.fetch_seconds, 3),
-                )  # fmt: skip
+                done[plan.space.id] = report(plan, publisher.record_unchanged(plan.space, plan.folder))
             plans = []
 
         # 2. page contents, and one index of every space's pages
         def contents(plan: SpacePlan) -> SpaceOutcome | SpacePlan:
             return runner(plan.space, lambda: complete(client, publisher.cache, plan, parallel))
 
-        with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
-            completed = list(pool.map(contents, plans))
+        completed = each_space(contents, plans)
         plans = [item for item in completed if isinstance(item, SpacePlan)]
         done.update((item.space_id, item) for item in completed if isinstance(item, SpaceOutcome))
-        index = SiteIndex(publisher.server_url)
-        laid_out = {plan.space.id for plan in plans}
-        for state in list(publisher.state.spaces.values()) if plans else []:
-            metadata = publisher.published_metadata(state.folder) if state.space_id not in laid_out else None
-            if metadata is not None:
-                index.add_published(state.space_id, state.folder, metadata)
-        for plan in plans:
-            lay_out(plan, index, options)
+        if plans:  # the index serves builds only
+            laid_out = {plan.space.id for plan in plans}
+            for state in list(publisher.state.spaces.values()):
+                if state.space_id not in laid_out:
+                    index_published(state.space_id, state.folder)
+            for plan in plans:
+                lay_out(plan, index, options)
 
         # 3. builds
         def build(plan: SpacePlan) -> SpaceOutcome:
             def step() -> SpaceOutcome:
-                result = build_space(client, publisher, plan, index, options, parallel, should_stop)
-                result.seconds = time.monotonic() - plan.started
-                get_logger().info(
-                    f"space.{result.result}", pages=result.pages, bytes=result.bytes_written,
-                    seconds=round(result.seconds, 3), fetch_seconds=round(plan.fetch_seconds, 3),
-                    build_seconds=round(result.build_seconds, 3), fetched=plan.fetched,
-                    files_written=result.files_written, files_linked=result.files_linked,
-                )  # fmt: skip
-                return result
+                return report(
+                    plan, build_space(client, publisher, plan, index, options, parallel, should_stop)
+                )
 
             built = runner(plan.space, step)
             assert isinstance(built, SpaceOutcome)
             return built
 
-        with ThreadPoolExecutor(max_workers=settings.sync.concurrency, thread_name_prefix="space") as pool:
-            done.update((result.space_id, result) for result in pool.map(build, plans))
+        done.update((result.space_id, result) for result in each_space(build, plans))
 
         # A space whose build failed stays as published: spaces that link into it are checked
         # against that copy (most find nothing changed, one that linked to a moved page rebuilds).
@@ -205,22 +220,15 @@ def run_sync(
         stopping = cancel is not None and cancel.is_set()
         if failed and not stopping:
             for plan in failed:
-                metadata = publisher.published_metadata(plan.folder)
-                if metadata is not None:
-                    index.add_published(plan.space.id, plan.folder, metadata)
-                else:
-                    index.remove_space(plan.space.id)
+                index_published(plan.space.id, plan.folder)
             again = [p for p in plans if done[p.space.id].result == "published"]
             if again:
                 log.info(
                     "sync.relinking", spaces=[p.folder for p in again], because=[p.folder for p in failed]
                 )
-                with ThreadPoolExecutor(
-                    max_workers=settings.sync.concurrency, thread_name_prefix="space"
-                ) as pool:
-                    for result in pool.map(build, again):
-                        if result.result != "unchanged":
-                            done[result.space_id] = result
+                for result in each_space(build, again):
+                    if result.result != "unchanged":
+                        done[result.space_id] = result
         outcome.spaces = [done[space.id] for space in selected]
         if on_space_done is not None:
             for result in outcome.spaces:
