@@ -83,22 +83,20 @@ class Publisher:
 
     # ---- what is published --------------------------------------------------------------------
 
-    def published_marker(self, folder: str) -> dict[str, Any]:
+    def _published_json(self, folder: str, name: str) -> dict[str, Any] | None:
+        """A JSON object file of the published copy; None when it is missing or damaged."""
         try:
-            data = json.loads((self.swap.live(folder) / MARKER).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def published_manifest(self, folder: str) -> Manifest:
-        return manifest_from_json(self.published_marker(folder).get("files"))
-
-    def published_metadata(self, folder: str) -> dict[str, Any] | None:
-        try:
-            data = json.loads((self.swap.live(folder) / METADATA_FILE).read_text(encoding="utf-8"))
+            data = json.loads((self.swap.live(folder) / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) else None
+
+    def published_manifest(self, folder: str) -> Manifest:
+        marker = self._published_json(folder, MARKER) or {}
+        return manifest_from_json(marker.get("files"))
+
+    def published_metadata(self, folder: str) -> dict[str, Any] | None:
+        return self._published_json(folder, METADATA_FILE)
 
     def assign_folders(self, spaces: list[Space]) -> dict[str, str]:
         """A stable folder per space id: the one in state if any, else a new unique name that
@@ -174,7 +172,8 @@ class Publisher:
         previous.build_key = summary.build_key
         previous.foreign = dict(summary.foreign or {})
         previous.published = True
-        previous.pages, previous.bytes = summary.pages, writer.total_bytes()
+        total_bytes = writer.total_bytes()
+        previous.pages, previous.bytes = summary.pages, total_bytes
         previous.last_attempt = previous.last_success = now
         if not unchanged:
             previous.last_published = now
@@ -187,7 +186,7 @@ class Publisher:
             space.name,
             previous.last_result,
             summary.pages,
-            writer.total_bytes(),
+            total_bytes,
             build_seconds=summary.build_seconds,
             files_written=writer.files_written,
             files_linked=writer.files_linked,

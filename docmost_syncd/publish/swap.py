@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import functools
 import json
 import os
 import shutil
@@ -48,15 +49,15 @@ _UNSUPPORTED = frozenset({errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EN
 Checkpoint = Callable[[str], None]
 """Called at every step of a publish with the step's name; tests use it to inject crashes."""
 
-_libc: Any = None
+
+@functools.cache
+def _libc() -> Any:
+    return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
 
 def renameat2(source: Path, target: Path, flags: int) -> None:
     """Linux renameat2(2) through ctypes; raises OSError(ENOSYS) where libc lacks it."""
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    function = getattr(_libc, "renameat2", None)
+    function = getattr(_libc(), "renameat2", None)
     if function is None:
         raise OSError(errno.ENOSYS, "renameat2 is not in this C library", str(source))
     function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
@@ -68,10 +69,7 @@ def renameat2(source: Path, target: Path, flags: int) -> None:
 
 def syncfs(path: Path) -> bool:
     """Linux syncfs(2) of the filesystem holding ``path``; False where the C library lacks it."""
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    function = getattr(_libc, "syncfs", None)
+    function = getattr(_libc(), "syncfs", None)
     if function is None:
         return False
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
