@@ -78,11 +78,17 @@ def serve(respond: Responder) -> Iterator[str]:
         def handle_error(self, request: Any, client_address: Any) -> None:
             return None  # a client that hung up (a killed daemon) is part of the tests
 
-    server = Server(("127.0.0.1", 0), Handler)
+    with running(Server(("127.0.0.1", 0), Handler)) as url:
+        yield url
+
+
+@contextmanager
+def running(server: socketserver.BaseServer) -> Iterator[str]:
+    """Serve ``server`` (bound to a loopback port) on a thread; yields its base URL."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[index]
     finally:
         server.shutdown()
         server.server_close()

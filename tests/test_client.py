@@ -250,6 +250,18 @@ def test_an_edit_during_the_listing_is_not_missed(
     assert pages[oldest["id"]].title == "Renamed while listed"
 
 
+def empty_listing_page(next_cursor: str) -> Reply:
+    """A /api/pages/recent answer with no items that says more follow from ``next_cursor``."""
+    meta = {
+        "limit": 100,
+        "hasNextPage": True,
+        "nextCursor": next_cursor,
+        "hasPrevPage": True,
+        "prevCursor": None,
+    }
+    return Reply(200, json.dumps({"data": {"items": [], "meta": meta}}).encode(), {})
+
+
 def test_a_server_that_never_ends_a_list_is_stopped(
     routed: DocmostDouble, docmost_settings: DocmostSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -257,15 +269,7 @@ def test_a_server_that_never_ends_a_list_is_stopped(
     counter = iter(range(10**6))
 
     def endless(payload: dict[str, Any]) -> Reply:
-        cursor = f"c{next(counter)}"
-        meta = {
-            "limit": 100,
-            "hasNextPage": True,
-            "nextCursor": cursor,
-            "hasPrevPage": True,
-            "prevCursor": None,
-        }
-        return Reply(200, json.dumps({"data": {"items": [], "meta": meta}}).encode(), {})
+        return empty_listing_page(f"c{next(counter)}")
 
     routed._recent = endless  # type: ignore[method-assign]
     with make_client(docmost_settings) as client, pytest.raises(DocmostError, match="more than 5 pages"):
@@ -275,14 +279,7 @@ def test_a_server_that_never_ends_a_list_is_stopped(
 
 def test_a_repeated_cursor_stops_the_walk(routed: DocmostDouble, docmost_settings: DocmostSettings) -> None:
     def stuck(payload: dict[str, Any]) -> Reply:
-        meta = {
-            "limit": 100,
-            "hasNextPage": True,
-            "nextCursor": "same",
-            "hasPrevPage": True,
-            "prevCursor": None,
-        }
-        return Reply(200, json.dumps({"data": {"items": [], "meta": meta}}).encode(), {})
+        return empty_listing_page("same")
 
     routed._recent = stuck  # type: ignore[method-assign]
     with make_client(docmost_settings) as client, pytest.raises(DocmostError, match="repeated cursor"):
