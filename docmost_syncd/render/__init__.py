@@ -107,11 +107,10 @@ class _NoteTaker:
     """A resolver that answers every question with a stand-in and writes the question down."""
 
     def __init__(self) -> None:
-        self.refs: list[Ref] = []
+        self.refs: dict[Ref, None] = {}  # an ordered set: first mention first
 
     def _note(self, ref: Ref) -> None:
-        if ref not in self.refs:
-            self.refs.append(ref)
+        self.refs.setdefault(ref)
 
     def link(self, href: str) -> Link:
         self._note(("link", href))

@@ -56,10 +56,12 @@ def _attachment(a: dict[str, object], key: str) -> tuple[str, str] | None:
 
 
 def _source(ctx: RenderContext, a: dict[str, object], key: str = "src") -> tuple[str | None, bool]:
-    """(the URL to write, whether it is a published file) for a media node."""
+    """(the URL to write, whether it is a published file) for a media node; a published file's
+    path is explicitly relative (``./``), as markdown links and ``require()`` both need it."""
     found = _attachment(a, key)
     if found is not None:
-        return ctx.resolver.file(*found), True
+        path = ctx.resolver.file(*found)
+        return (_relative(path) if path is not None else None), True
     return safe_url(str(a.get(key) or "")), False
 
 
@@ -67,6 +69,11 @@ def _file_name(a: dict[str, object], key: str = "src") -> str:
     found = _attachment(a, key)
     name = a.get("name") or a.get("title") or (found[1] if found else "")
     return str(name or posixpath.basename(urlsplit(str(a.get(key) or "")).path) or "file")
+
+
+def _positive_int(value: object, default: int) -> int:
+    """A width or height from Docmost's attributes, when it is one."""
+    return int(value) if isinstance(value, int | float) and value > 0 else default
 
 
 def _extension(path: str) -> str:
@@ -107,7 +114,7 @@ def image(node: Node, ctx: RenderContext) -> str:
     alt = str(a.get("alt") or a.get("title") or "")
     if url is None:
         return _missing(ctx, alt or _file_name(a))
-    picture = f"![{escape_text(alt)}]({link_destination(url if not _published else _relative(url))})"
+    picture = f"![{escape_text(alt)}]({link_destination(url)})"
     style = _box_style(a)
     if not style:
         return picture
@@ -129,9 +136,9 @@ def _player(node: Node, ctx: RenderContext, tag: str) -> str:
     if url is None:
         return _missing(ctx, name)
     if published and _extension(url) not in PLAYABLE:
-        return f"[{escape_text(name)}]({link_destination(_relative(url))})"  # a download, not a player
+        return f"[{escape_text(name)}]({link_destination(url)})"  # a download, not a player
     ctx.use_jsx()
-    source = jsx.require(_relative(url)) if published else url
+    source = jsx.require(url) if published else url
     player = jsx.void_tag(
         tag,
         {"controls": True, "preload": "metadata", "src": source, "style": {"maxWidth": "100%"}},
@@ -154,18 +161,17 @@ def pdf(node: Node, ctx: RenderContext) -> str:
     name = _file_name(a)
     if url is None:
         return _missing(ctx, name)
-    download = f"[{escape_text(name)}]({link_destination(_relative(url) if published else url)})"
+    download = f"[{escape_text(name)}]({link_destination(url)})"
     if published and _extension(url) not in EMBEDDABLE_DOCUMENTS:
         return download
     ctx.use_jsx()
-    height = a.get("height")
     viewer = jsx.open_tag(
         "object",
         {
-            "data": jsx.require(_relative(url)) if published else url,
+            "data": jsx.require(url) if published else url,
             "type": "application/pdf",
             "width": "100%",
-            "height": int(height) if isinstance(height, int | float) and height > 0 else 600,
+            "height": _positive_int(a.get("height"), 600),
             "title": name,
         },
     )
@@ -174,13 +180,13 @@ def pdf(node: Node, ctx: RenderContext) -> str:
 
 def attachment(node: Node, ctx: RenderContext) -> str:
     a = attrs(node)
-    url, published = _source(ctx, a, "url")
+    url, _published = _source(ctx, a, "url")
     name = _file_name(a, "url")
     if url is None:
         return "📎 " + _missing(ctx, name)
     size = a.get("size")
     suffix = f" ({_size(size)})" if isinstance(size, int) and size >= 0 else ""
-    return f"📎 [{escape_text(name)}]({link_destination(_relative(url) if published else url)}){suffix}"
+    return f"📎 [{escape_text(name)}]({link_destination(url)}){suffix}"
 
 
 def _size(size: int) -> str:
@@ -194,15 +200,14 @@ def _size(size: int) -> str:
 
 def _iframe(ctx: RenderContext, a: dict[str, object], url: str, title: str) -> str:
     ctx.use_jsx()
-    width, height = a.get("width"), a.get("height")
     frame = jsx.void_tag(
         "iframe",
         {
             "className": "docmost-embed-frame",
             "src": url,
             "title": title,
-            "width": int(width) if isinstance(width, int | float) and width > 0 else 640,
-            "height": int(height) if isinstance(height, int | float) and height > 0 else 360,
+            "width": _positive_int(a.get("width"), 640),
+            "height": _positive_int(a.get("height"), 360),
             "loading": "lazy",
             "allow": EMBED_ALLOW,
             "sandbox": EMBED_SANDBOX,
