@@ -61,6 +61,11 @@ class Target:
     reason: str = ""  # why there is nothing to link to
     internal: bool = False  # a dead link into this Docmost (it may come alive in another space)
 
+    def depends_on_others(self, space_id: str) -> bool:
+        """The answer can change with another space: a page there, or a dead link into this
+        Docmost that may come alive in any space."""
+        return (self.page is not None and self.page.space_id != space_id) or self.internal
+
     def describe(self) -> str:
         if self.page is not None:
             page = self.page
@@ -137,6 +142,14 @@ class SiteIndex:
         if wanted and wanted in page.anchors:
             return Target("page", page, anchor=wanted)
         return Target("page", page, missing_anchor=wanted)
+
+    def attachment_link(self, href: str) -> tuple[str, str] | None:
+        """(attachment id, file name) when ``href`` is a file uploaded to this Docmost."""
+        parts = urlsplit(href)
+        match = FILE_URL.match(parts.path)
+        if match and parts.netloc in ("", self.server_host):
+            return match.group(1), unquote(match.group(2))
+        return None
 
     def lookup_href(self, href: str) -> Target:
         """A link mark's href (``#heading`` links are the page's own business)."""
@@ -253,7 +266,7 @@ class PageResolver:
         return posixpath.relpath(posixpath.join(folder, path), posixpath.dirname(self._here))
 
     def _note_foreign(self, ref: Ref, target: Target) -> None:
-        if (target.page is not None and target.page.space_id != self.model.id) or target.internal:
+        if target.depends_on_others(self.model.id):
             self.foreign[json.dumps(ref, ensure_ascii=False)] = target.describe()
 
     def _to_link(self, ref: Ref, target: Target, what: str) -> Link:
@@ -280,10 +293,9 @@ class PageResolver:
                 f"link to heading {href} of this page, which has no such heading; written as plain text"
             )
             return Link(None)
-        file_match = FILE_URL.match(urlsplit(href).path)
-        if file_match and urlsplit(href).netloc in ("", self.index.server_host):
-            path = self.file(file_match.group(1), unquote(file_match.group(2)))
-            return Link(path)
+        uploaded = self.index.attachment_link(href)
+        if uploaded is not None:
+            return Link(self.file(*uploaded))
         return self._to_link(("link", href), self.index.lookup_href(href), f"link {href!r}")
 
     def page(self, page_id: str | None, slug_id: str | None, anchor: str | None) -> Link:
@@ -339,12 +351,12 @@ class Answers:
             href = ref[1].strip()
             if href.startswith("#"):
                 return "own heading"  # the page's own headings come with its content
-            file_match = FILE_URL.match(urlsplit(href).path)
-            if file_match and urlsplit(href).netloc in ("", self.index.server_host):
-                return repr(self.files.paths.get(file_match.group(1).lower()))
+            uploaded = self.index.attachment_link(href)
+            if uploaded is not None:
+                return repr(self.files.paths.get(uploaded[0].lower()))
         if kind in ("link", "page"):
             target = self.index.lookup(ref)
-            if (target.page is not None and target.page.space_id != self.model.id) or target.internal:
+            if target.depends_on_others(self.model.id):
                 self.foreign[json.dumps(ref, ensure_ascii=False)] = target.describe()
             return target.describe()
         if kind == "file":
