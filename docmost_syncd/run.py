@@ -271,6 +271,5 @@ def run_once(settings: Settings, only: list[str] | None = None) -> int:
         publisher.recover()
         with DocmostClient(settings.docmost) as client:
             outcome = run_sync(settings, client, publisher, only=only)
-        publisher.cache.close()
-        publisher.swap.drain()  # the retired copies: published already, deleted before we exit
+        publisher.close()  # the retired copies: published already, deleted before we exit
     return 1 if outcome.failed else 0

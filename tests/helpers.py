@@ -26,8 +26,7 @@ def sync(settings: Settings, **kwargs: Any) -> RunOutcome:
         publisher = Publisher(settings.output.dir, settings.limits, server_url=settings.docmost.url)
         publisher.recover()
         outcome = run_sync(settings, client, publisher, **kwargs)
-    publisher.cache.close()
-    publisher.swap.drain()
+    publisher.close()
     return outcome
 
 

@@ -347,8 +347,7 @@ class Daemon:
         if self.client is not None:
             self.client.close()
         if self.publisher is not None and not self.running:
-            self.publisher.cache.close()
-            self.publisher.swap.drain()  # retired copies still being deleted
+            self.publisher.close()  # retired copies may still be being deleted
         self.log.info("daemon.stopped", exit_status=self.exit_code)
         return self.exit_code
 

@@ -81,6 +81,11 @@ class Publisher:
             actions.append(f"deleted {downloads} (export downloads of an earlier release)")
         return actions
 
+    def close(self) -> None:
+        """Done with the output folder: the cache closed, every retired copy deleted."""
+        self.cache.close()
+        self.swap.drain()
+
     # ---- what is published --------------------------------------------------------------------
 
     def _published_json(self, folder: str, name: str) -> dict[str, Any] | None:
