@@ -285,8 +285,7 @@ def build_space(
         log.warning("render.unknown_node", type=kind, detail="written as its text; a newer Docmost?")
     identity = plan.identity(options)
     answers = Answers(index, model, paths)
-    writer = publisher.begin(folder)
-    try:
+    with publisher.building(folder) as writer:
         foreign: dict[str, str] = {}  # what rendering noted; the answers note the same for reused pages
         pages = 0
         for page in model.walk():
@@ -326,6 +325,3 @@ def build_space(
             pages, plan.build_key, {**foreign, **answers.foreign}, time.monotonic() - started
         )
         return publisher.finish(space, folder, writer, summary, should_stop)
-    except BaseException:
-        publisher.swap.discard(folder)
-        raise

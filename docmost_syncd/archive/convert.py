@@ -17,13 +17,9 @@ def convert_export(publisher: Publisher, export: Path, space: Space, folder: str
     started = time.monotonic()
     with SafeArchive(export, publisher.limits) as archive:
         model = model_from_archive(archive, space.id, space.name, folder)
-        writer = publisher.begin(folder)
-        try:
+        with publisher.building(folder) as writer:
             run_chain(model, BuildContext(archive), writer)
             summary = BuildSummary(model.page_count(), build_seconds=time.monotonic() - started)
             outcome = publisher.finish(space, folder, writer, summary)
-        except BaseException:
-            publisher.swap.discard(folder)
-            raise
     outcome.seconds = time.monotonic() - started
     return outcome

@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,11 +136,17 @@ class Publisher:
 
     # ---- building and publishing ----------------------------------------------------------------
 
-    def begin(self, folder: str) -> StagingWriter:
-        """A fresh staging folder for a build, and a writer that reuses the published copy's files."""
+    @contextmanager
+    def building(self, folder: str) -> Iterator[StagingWriter]:
+        """A fresh staging folder for a build, and a writer that reuses the published copy's
+        files; whatever stops the build discards the staging folder, the published copy stays."""
         temp = self.swap.begin(folder)
         live = self.swap.live(folder)
-        return StagingWriter(temp, live if live.is_dir() else None, self.published_manifest(folder))
+        try:
+            yield StagingWriter(temp, live if live.is_dir() else None, self.published_manifest(folder))
+        except BaseException:
+            self.swap.discard(folder)
+            raise
 
     def finish(
         self,
@@ -149,7 +157,7 @@ class Publisher:
         should_stop: Any = None,
     ) -> SpaceOutcome:
         """Swap a complete build in, unless it equals what is published; then record the state.
-        The caller discards the staging folder if this raises."""
+        Called inside ``building``, which discards the staging folder if this raises."""
         log = get_logger(space=folder)
         previous = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder)
         digest = writer.digest()
