@@ -8,7 +8,6 @@ server.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -52,11 +51,6 @@ class Page:
     @property
     def display_title(self) -> str:
         return display_title(self.title)
-
-    @property
-    def source_dir(self) -> str:
-        """The ZIP folder the body's relative links were written against."""
-        return posixpath.dirname(self.source) if self.source else ""
 
 
 @dataclass
