@@ -15,21 +15,17 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from docmost_syncd.cache import PageRecord
-from docmost_syncd.model import Page, SpaceModel, display_title
+from docmost_syncd.model import PAGE_URL, Page, SpaceModel, display_title
 from docmost_syncd.render import ChildPage, Link, Ref, heading_anchor
 from docmost_syncd.render.context import Node, attrs, children
 from docmost_syncd.render.media import FILE_URL
 
-# Docmost's internal links: /s/<space>/p/<title slug>-<slugId>, or /p/<slugId> (any host: Docmost
-# writes its APP_URL, which need not be the URL docmost-syncd uses).
-PAGE_URL = re.compile(r"^(?:/s/(?P<space>[^/]+))?/p/(?:[^/]*-)?(?P<slug_id>[A-Za-z0-9]{6,})/?$")
 WEB_SCHEMES = ("http", "https", "mailto", "tel")
 MAX_TRANSCLUSION_DEPTH = 3
 

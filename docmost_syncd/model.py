@@ -8,8 +8,13 @@ server.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+
+# Docmost's internal links: /s/<space>/p/<title slug>-<slugId>, or /p/<slugId> (on any host:
+# Docmost writes its APP_URL, which need not be the URL docmost-syncd uses).
+PAGE_URL = re.compile(r"^(?:/s/(?P<space>[^/]+))?/p/(?:[^/]*-)?(?P<slug_id>[A-Za-z0-9]{6,})/?$")
 
 
 def display_title(title: str | None) -> str:

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from docmost_syncd.archive.space import ATTACHMENT_PATH
-from docmost_syncd.model import Attachment, Page, SpaceModel
+from docmost_syncd.model import PAGE_URL, Attachment, Page, SpaceModel
 from docmost_syncd.postprocess.layout import relative_link
 from docmost_syncd.postprocess.markdown import map_prose
 
-_PAGE_URL = re.compile(r"^(?:/s/(?P<space>[^/]+))?/p/(?:[^/]*-)?(?P<slug_id>[A-Za-z0-9]{6,})/?$")
 _LINK = re.compile(
     r"(?P<bang>!?)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]"
     r"\((?P<dest><[^<>\n]*>|(?:\\.|[^\s()\\]|\((?:\\.|[^\s()\\])*\))*)"
@@ -108,7 +107,7 @@ def _resolve(index: LinkIndex, page: Page, raw: str) -> _Target:
             return _Target(None, "attachment")
         index.used_assets.add(attachment.path)
         return _Target(attachment.path, "attachment")
-    page_match = _PAGE_URL.match(parts.path)
+    page_match = PAGE_URL.match(parts.path)
     if page_match and not parts.query:
         target = index.by_slug_id.get(page_match.group("slug_id"))
         if target is not None:
