@@ -155,7 +155,7 @@ def run_sync(
                 f"space.{result.result}", space=plan.folder, pages=result.pages, bytes=result.bytes_written,
                 seconds=round(result.seconds, 3), fetch_seconds=round(plan.fetch_seconds, 3),
                 build_seconds=round(result.build_seconds, 3), fetched=plan.fetched,
-                files_written=result.files_written, files_linked=result.files_linked,
+                files_written=result.files_written, files_linked=result.files_linked, files_kept=result.files_kept,
             )  # fmt: skip
             return result
 

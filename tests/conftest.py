@@ -119,6 +119,11 @@ def publish_everything(docs: Path, math: str, scratch: Path) -> None:
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
         router.route().mock(side_effect=double.respx_side_effect)
         assert not sync(settings).failed
+        # A second sync after an edit leaves a spare (a retired copy, pages and all) in the
+        # hidden state folder inside the docs: the builds must not pick it up.
+        double.edit(double.pages_of("bulk")[0]["id"])
+        assert not sync(settings).failed
+    assert list((docs / ".docmost-syncd" / "bulk_spare").rglob("*.md")), "no spare to test"
     exports = Path(__file__).parent / "fixtures" / "docmost-0.95.0" / "exports"
     for folder, zip_name in OFFLINE.items():
         assert main(["convert", str(exports / zip_name), "--output", str(docs), "--space", folder]) == 0

@@ -31,8 +31,15 @@ def sync(settings: Settings, **kwargs: Any) -> RunOutcome:
 
 
 def page_files(folder: Path) -> list[Path]:
-    """The published pages of a space (attachments are not pages)."""
-    return sorted(p for p in folder.rglob("*") if p.suffix in (".md", ".mdx") and "_assets" not in p.parts)
+    """The published pages under ``folder`` (attachments are not pages; what sits in a dot folder,
+    such as the spares in .docmost-syncd, is skipped as Docusaurus skips it)."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix in (".md", ".mdx")
+        and "_assets" not in p.relative_to(folder).parts
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
 
 
 def tree_snapshot(folder: Path) -> dict[str, str]:

@@ -1,9 +1,10 @@
 """A real process that builds and publishes one version of a space, for crash and reader tests.
 
-    python tests/publish_worker.py OUTPUT FOLDER VERSION [--kill-at STEP] [--fallback] [--files N]
+    python tests/publish_worker.py OUTPUT FOLDER VERSION [--kill-at STEP] [--fallback] [--spare] [--files N]
 
 With --kill-at it SIGKILLs itself at that step of the publish sequence (``building`` is half way
-through writing the files), exactly like a power cut or an OOM kill at that instruction.
+through writing the files), exactly like a power cut or an OOM kill at that instruction. With
+--spare it keeps the retired copy and builds the next version in it, as the Publisher does.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def build_version(temp: Path, version: str, files: int, kill_at: str | None) -> 
             os.kill(os.getpid(), signal.SIGKILL)
         sub = temp / f"section-{index % 3}"
         sub.mkdir(exist_ok=True)
-        (sub / f"page-{index}.md").write_bytes(file_content(version, index))
+        page = sub / f"page-{index}.md"
+        page.unlink(missing_ok=True)  # a spare's file is replaced, never written through
+        page.write_bytes(file_content(version, index))
+    (temp / "VERSION").unlink(missing_ok=True)
     (temp / "VERSION").write_text(version)
 
 
@@ -43,6 +47,7 @@ def main() -> None:
     parser.add_argument("version")
     parser.add_argument("--kill-at")
     parser.add_argument("--fallback", action="store_true")
+    parser.add_argument("--spare", action="store_true")
     parser.add_argument("--files", type=int, default=12)
     args = parser.parse_args()
 
@@ -51,9 +56,12 @@ def main() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     swap = SwapManager(
-        args.output, checkpoint=checkpoint, exchange_supported=False if args.fallback else None
+        args.output,
+        checkpoint=checkpoint,
+        exchange_supported=False if args.fallback else None,
+        keep_spare=args.spare,
     )
-    temp = swap.begin(args.folder)
+    temp = swap.temp(args.folder) if args.spare and swap.take_spare(args.folder) else swap.begin(args.folder)
     build_version(temp, args.version, args.files, args.kill_at)
     swap.mark_complete(args.folder, {"version": args.version})
     print(swap.publish(args.folder))

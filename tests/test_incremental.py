@@ -97,11 +97,19 @@ ACTIONS = ["create", "edit", "rename", "move", "trash", "restore", "attach", "li
 
 
 def snapshot(output: Path) -> dict[str, dict[str, str]]:
-    return {
-        entry: {k: v for k, v in tree_snapshot(output / entry).items() if k != ".inode"}
-        for entry in sorted(os.listdir(output))
-        if entry != ".docmost-syncd"
-    }
+    """Every published file's sha256, and every folder (a build that starts from a spare must
+    leave no folder a full build would not have)."""
+    tree = {}
+    for entry in sorted(os.listdir(output)):
+        if entry == ".docmost-syncd":
+            continue
+        files = {k: v for k, v in tree_snapshot(output / entry).items() if k != ".inode"}
+        folders = {
+            f"{os.path.relpath(root, output / entry)}/": "folder"
+            for root, _dirs, _files in os.walk(output / entry)
+        }
+        tree[entry] = {**files, **folders}
+    return tree
 
 
 @settings(

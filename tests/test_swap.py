@@ -156,6 +156,27 @@ def test_recovery_table(
     assert assert_one_complete_version(tmp_path, "space", {expected}) == expected
 
 
+def test_a_kept_spare_starts_the_next_build_and_recovery_keeps_only_a_whole_one(tmp_path: Path) -> None:
+    swap = SwapManager(tmp_path, keep_spare=True)
+    publish_version(swap, "space", "v1")
+    assert not swap.spare("space").exists()  # a first publish retires nothing
+    publish_version(swap, "space", "v2")
+    assert (swap.spare("space") / "VERSION").read_text() == "v1"
+    assert swap.recover() == []  # a whole spare of a published space stays
+    assert swap.take_spare("space") == {"version": "v1"}
+    assert not swap.spare("space").exists()
+    temp = swap.temp("space")
+    assert (temp / "VERSION").read_text() == "v1" and not (temp / MARKER).exists()
+    swap.discard("space")
+    make_tree(swap.spare("space"), "v0", complete=False)
+    assert swap.recover() == [f"deleted spare copy {swap.spare('space')} (no published space or no marker)"]
+    make_tree(swap.spare("other"), "v0", complete=True)
+    assert len(swap.recover()) == 1 and not swap.spare("other").exists()  # "other" is not published
+    publish_version(swap, "space", "v3")
+    swap.remove("space")
+    assert not swap.spare("space").exists() and not (tmp_path / "space").exists()
+
+
 def test_recovery_of_original_tool_leftovers(tmp_path: Path) -> None:
     old = tmp_path / "보안 공통 문서_old"
     old.mkdir()
@@ -203,15 +224,22 @@ def run_worker(output: Path, version: str, *extra: str) -> subprocess.CompletedP
     ("mode", "step"),
     [("exchange", s) for s in EXCHANGE_STEPS]
     + [("first", s) for s in FIRST_STEPS]
-    + [("fallback", s) for s in FALLBACK_STEPS],
+    + [("fallback", s) for s in FALLBACK_STEPS]
+    + [("spare", s) for s in EXCHANGE_STEPS],
 )
 def test_sigkill_at_every_step_then_recover(tmp_path: Path, mode: str, step: str) -> None:
-    extra = ["--fallback"] if mode == "fallback" else []
+    extra = {"fallback": ["--fallback"], "spare": ["--spare"]}.get(mode, [])
+    if mode == "spare":  # v0 retired into the spare by v1; the killed v2 is built in it
+        assert run_worker(tmp_path, "v0", *extra).returncode == 0
     if mode != "first":
         assert run_worker(tmp_path, "v1", *extra).returncode == 0
+    if mode == "spare":
+        assert SwapManager.is_complete(SwapManager(tmp_path).spare("space"))
     killed = run_worker(tmp_path, "v2", "--kill-at", step, *extra)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     SwapManager(tmp_path).recover()
+    spare = SwapManager(tmp_path).spare("space")
+    assert not spare.exists() or SwapManager.is_complete(spare)  # a spare is whole or gone
     if mode == "first" and step == "building":
         assert not (tmp_path / "space").exists()  # never published: nothing to keep, nothing half-built
         assert [p for p in (tmp_path / ".docmost-syncd").iterdir() if p.name.startswith("space")] == []

@@ -204,6 +204,39 @@ def test_one_edit_costs_one_request_and_rewrites_one_file(routed: DocmostDouble,
     assert "A new paragraph in one bulk page." in (output / "bulk" / edited).read_text()
 
 
+def test_the_next_build_starts_from_the_spare_and_never_writes_into_a_published_file(
+    routed: DocmostDouble, settings: Settings
+) -> None:
+    """Second edit: the build is made in the retired copy (the spare), whose files share inodes
+    with the published copy wherever a page did not change in between. Replacing the edited
+    page there must leave the published file, and the copy retired by this swap, as they were."""
+    sync(settings)
+    output = settings.output.dir
+    assert output is not None
+    pages = routed.pages_of("bulk")
+    routed.edit(pages[3]["id"], "First edit.")
+    sync(settings)  # swaps: the first copy is kept as the spare
+    spare = output / ".docmost-syncd" / "bulk_spare"
+    assert spare.is_dir()
+    published_before = {k: v for k, v in tree_snapshot(output / "bulk").items() if k != ".inode"}
+    routed.edit(pages[17]["id"], "Second edit.")  # the same inode in the spare and the published copy
+    routed.move(pages[40]["id"], pages[41]["id"])  # a folder appears, and the spare must not keep
+    outcome = sync(settings)
+    bulk = next(s for s in outcome.spaces if s.folder == "bulk")
+    assert bulk.result == "published"
+    published_after = tree_snapshot(output / "bulk")
+    assert bulk.files_kept + bulk.files_linked + bulk.files_written == len(published_after) - 2  # inode, marker
+    assert bulk.files_kept > 3 * bulk.files_written, bulk  # most files stayed where they were
+    retired = {k: v for k, v in tree_snapshot(spare).items() if k != ".inode"}
+    assert retired == published_before  # the copy this swap retired was never written into
+    assert "Second edit." in find_page(output / "bulk", routed.info[pages[17]["id"]]["slugId"]).read_text()
+    fresh = output.parent / "fresh"
+    sync(settings.model_copy(update={"output": settings.output.model_copy(update={"dir": fresh})}))
+    assert {k: v for k, v in tree_snapshot(output / "bulk").items() if k != ".inode"} == {
+        k: v for k, v in tree_snapshot(fresh / "bulk").items() if k != ".inode"
+    }
+
+
 def test_an_edit_that_renders_the_same_keeps_the_copy_and_records_its_inputs(
     routed: DocmostDouble, settings: Settings, tmp_path: Path
 ) -> None:
@@ -402,7 +435,7 @@ def test_disk_full_keeps_the_published_copy(
     edit_every_space(routed)
 
     def enospc(path: str, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if "_temp" in str(path) and "w" in mode:
+        if "_temp" in str(path) and ("w" in mode or "x" in mode):
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return open(path, mode, *args, **kwargs)
 

@@ -8,7 +8,6 @@ swapped in. Spaces are removed only if the state says this tool published them.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -25,7 +24,7 @@ from docmost_syncd.errors import CancelledError, PublishError
 from docmost_syncd.log import get_logger
 from docmost_syncd.postprocess.naming import safe_name, unique_names
 from docmost_syncd.publish.state import SpaceState, StateStore
-from docmost_syncd.publish.swap import MARKER, STATE_DIR_NAME, SwapManager
+from docmost_syncd.publish.swap import STATE_DIR_NAME, SwapManager, read_json_object, read_marker
 from docmost_syncd.publish.writer import METADATA_FILE, Manifest, StagingWriter, manifest_from_json
 
 LEGACY_DOWNLOADS = "downloads"  # export ZIPs of the releases that synced through space exports
@@ -44,6 +43,7 @@ class SpaceOutcome:
     build_seconds: float = 0.0  # layout, rendering and writing into staging
     files_written: int = 0
     files_linked: int = 0
+    files_kept: int = 0
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Publisher:
         self.output_dir = output_dir
         self.limits = limits
         self.server_url = server_url
-        self.swap = SwapManager(output_dir, fsync_files=fsync_files, background_delete=True)
+        self.swap = SwapManager(output_dir, fsync_files=fsync_files, background_delete=True, keep_spare=True)
         self.state = StateStore.load(self.swap.state_dir)
         self.cache = PageCache(self.swap.state_dir)
 
@@ -90,20 +90,12 @@ class Publisher:
 
     # ---- what is published --------------------------------------------------------------------
 
-    def _published_json(self, folder: str, name: str) -> dict[str, Any] | None:
-        """A JSON object file of the published copy; None when it is missing or damaged."""
-        try:
-            data = json.loads((self.swap.live(folder) / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
     def published_manifest(self, folder: str) -> Manifest:
-        marker = self._published_json(folder, MARKER) or {}
+        marker = read_marker(self.swap.live(folder)) or {}
         return manifest_from_json(marker.get("files"))
 
     def published_metadata(self, folder: str) -> dict[str, Any] | None:
-        return self._published_json(folder, METADATA_FILE)
+        return read_json_object(self.swap.live(folder) / METADATA_FILE)
 
     def assign_folders(self, spaces: list[Space]) -> dict[str, str]:
         """A stable folder per space id: the one in state if any, else a new unique name that
@@ -138,12 +130,17 @@ class Publisher:
 
     @contextmanager
     def building(self, folder: str) -> Iterator[StagingWriter]:
-        """A fresh staging folder for a build, and a writer that reuses the published copy's
-        files; whatever stops the build discards the staging folder, the published copy stays."""
-        temp = self.swap.begin(folder)
+        """A staging folder for a build, and a writer that reuses the published copy's files:
+        the space's spare when it has one (the build then rewrites only what changed), else an
+        empty folder. Whatever stops the build discards the staging folder; the published copy stays."""
+        spare = self.swap.take_spare(folder)
+        present = manifest_from_json(spare.get("files")) if spare is not None else {}
+        temp = self.swap.temp(folder) if present else self.swap.begin(folder)
         live = self.swap.live(folder)
         try:
-            yield StagingWriter(temp, live if live.is_dir() else None, self.published_manifest(folder))
+            yield StagingWriter(
+                temp, live if live.is_dir() else None, self.published_manifest(folder), present
+            )
         except BaseException:
             self.swap.discard(folder)
             raise
@@ -203,6 +200,7 @@ class Publisher:
             build_seconds=summary.build_seconds,
             files_written=writer.files_written,
             files_linked=writer.files_linked,
+            files_kept=writer.files_kept,
         )
 
     def record_unchanged(self, space: Space, folder: str) -> SpaceOutcome:

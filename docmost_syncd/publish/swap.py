@@ -5,6 +5,7 @@ Layout inside the output folder::
     <output>/<space>/                      the published space (what Docusaurus reads)
     <output>/.docmost-syncd/<space>_temp/  a build in progress; complete once MARKER is in it
     <output>/.docmost-syncd/<space>_old/   the retired version, deleted right after a swap
+    <output>/.docmost-syncd/<space>_spare/ or kept, when asked, as the start of the next build
     <output>/.docmost-syncd/trash/         retired versions a background thread is deleting
 
 Staging is hidden (Docusaurus skips dot folders) and inside the output folder, so every rename is
@@ -12,6 +13,13 @@ on one filesystem. Publishing is one ``renameat2(RENAME_EXCHANGE)``: there is no
 the folder. Where the filesystem refuses it (NFS, FUSE, old kernels) the two-rename fallback runs,
 with rollback, and its short gap is logged once. Start-up recovery (``recover``) turns whatever a
 crash left into exactly one complete version and an empty staging area.
+
+A kept retired version (the *spare*) lets the next build of the space rewrite only the files
+that changed instead of linking twenty thousand files into a fresh tree and deleting as many:
+``take_spare`` hands it over as the staging folder, marker removed first. Its files may share
+inodes with the published copy, so whoever builds in it replaces files, never writes into them
+(the StagingWriter does). A reader that kept a handle on a retired folder for a whole sync
+interval can see it change; readers that open the space by its path never do.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ STATE_DIR_NAME = ".docmost-syncd"
 MARKER = ".docmost-syncd-complete"
 TEMP_SUFFIX = "_temp"
 OLD_SUFFIX = "_old"
+SPARE_SUFFIX = "_spare"
 TRASH_DIR = "trash"  # retired copies being deleted in the background
 LEGACY_FINGERPRINT = "_metadata.json"  # the original Go tool wrote one at the root of every space
 
@@ -92,6 +101,7 @@ class SwapManager:
         checkpoint: Checkpoint = _no_checkpoint,
         exchange_supported: bool | None = None,
         background_delete: bool = False,
+        keep_spare: bool = False,
     ) -> None:
         self.output_dir = output_dir
         self.state_dir = output_dir / STATE_DIR_NAME
@@ -99,6 +109,7 @@ class SwapManager:
         self._checkpoint = checkpoint
         self._exchange_supported = exchange_supported  # None: find out on first use
         self.background_delete = background_delete
+        self.keep_spare = keep_spare
         self._deleting: list[threading.Thread] = []
         self._deleting_lock = threading.Lock()
         self.last_gap_seconds: float | None = None  # how long the last fallback left <space> missing
@@ -121,6 +132,9 @@ class SwapManager:
     def old(self, folder: str) -> Path:
         return self.state_dir / f"{folder}{OLD_SUFFIX}"
 
+    def spare(self, folder: str) -> Path:
+        return self.state_dir / f"{folder}{SPARE_SUFFIX}"
+
     # ---- building ------------------------------------------------------------------------------
 
     def begin(self, folder: str) -> Path:
@@ -130,6 +144,22 @@ class SwapManager:
             shutil.rmtree(temp)
         temp.mkdir()
         return temp
+
+    def take_spare(self, folder: str) -> dict[str, Any] | None:
+        """The space's spare as its staging folder, with what its marker said; None (and no
+        staging folder) when there is no spare or its marker is unreadable. The marker goes
+        first: a crash from here on leaves an incomplete build, which recovery deletes."""
+        spare = self.spare(folder)
+        if not spare.is_dir():
+            return None
+        info = read_marker(spare)
+        if info is None:
+            self._delete(spare)
+            return None
+        os.unlink(spare / MARKER)
+        self.discard(folder)
+        os.rename(spare, self.temp(folder))
+        return info
 
     def mark_complete(self, folder: str, info: dict[str, Any]) -> None:
         """Make the build durable, then write the marker last: only then is it complete.
@@ -169,10 +199,10 @@ class SwapManager:
         return (path / MARKER).is_file()
 
     def discard(self, folder: str) -> None:
-        """A failed build: remove its staging folder; the published space is untouched."""
+        """A failed or needless build: remove its staging folder; the published space is untouched."""
         temp = self.temp(folder)
         if temp.exists():
-            shutil.rmtree(temp, ignore_errors=True)
+            self._delete(temp)
 
     # ---- publishing ----------------------------------------------------------------------------
 
@@ -239,7 +269,7 @@ class SwapManager:
         fsync_dir(self.output_dir)
         fsync_dir(self.state_dir)
         self._log.debug("publish.fallback_gap", space=folder, gap_seconds=round(gap, 6))
-        self._delete(old)
+        self._let_go(old, folder)
 
     def _retire(self, temp_holding_old: Path, folder: str) -> None:
         old = self.old(folder)
@@ -248,7 +278,18 @@ class SwapManager:
         os.rename(temp_holding_old, old)
         self._checkpoint("retired")
         fsync_dir(self.state_dir)
-        self._delete(old)
+        self._let_go(old, folder)
+
+    def _let_go(self, retired: Path, folder: str) -> None:
+        """A retired copy, out of the way: kept as the spare when asked for, else deleted."""
+        if self.keep_spare:
+            spare = self.spare(folder)
+            if spare.exists():
+                self._delete(spare)
+            os.rename(retired, spare)
+        else:
+            self._delete(retired)
+        self._checkpoint("deleted")
 
     def _delete(self, path: Path) -> None:
         """Delete a retired copy. In the background when asked for: a retired tree of 20,000
@@ -257,13 +298,11 @@ class SwapManager:
         trash of a process that stopped before its deleter finished."""
         if not self.background_delete:
             shutil.rmtree(path, ignore_errors=True)
-            self._checkpoint("deleted")
             return
         trash = self.state_dir / TRASH_DIR
         trash.mkdir(exist_ok=True)
         moved = trash / f"{path.name}.{uuid.uuid4().hex[:8]}"
         os.rename(path, moved)
-        self._checkpoint("deleted")
         with self._deleting_lock:
             self._deleting = [t for t in self._deleting if t.is_alive()]
             deleter = threading.Thread(
@@ -281,6 +320,8 @@ class SwapManager:
 
     def remove(self, folder: str) -> None:
         """Unpublish a space (pruning): retire it into staging first so the delete is never seen half-done."""
+        if self.spare(folder).exists():
+            self._delete(self.spare(folder))
         live = self.live(folder)
         if not live.exists():
             return
@@ -302,6 +343,7 @@ class SwapManager:
         | _temp incomplete, <space> missing             | delete _temp              |
         | _old, and <space> exists (after the above)    | delete _old               |
         | _old, <space> missing                         | restore _old              |
+        | _spare, and <space> missing or no marker      | delete _spare             |
 
         The same rules apply to ``<output>/<space>_temp``/``_old`` left by the original Go tool
         (recognised by its ``_metadata.json``; its builds never count as complete).
@@ -333,6 +375,14 @@ class SwapManager:
                 else:
                     self._promote(old, live)
                     actions.append(f"restored retired copy {old} to {live}")
+        for name in sorted(os.listdir(self.state_dir)):
+            # A spare only ever starts a build of a published space; it is never published itself.
+            spare = self.state_dir / name
+            if not name.endswith(SPARE_SUFFIX) or name == SPARE_SUFFIX or not spare.is_dir():
+                continue
+            if not self.live(name[: -len(SPARE_SUFFIX)]).is_dir() or not self.is_complete(spare):
+                shutil.rmtree(spare)
+                actions.append(f"deleted spare copy {spare} (no published space or no marker)")
         if actions:
             fsync_dir(self.output_dir)
             fsync_dir(self.state_dir)
@@ -361,6 +411,20 @@ class SwapManager:
                         seen.add((directory, folder))
                         found.append((directory, folder, legacy))
         return found
+
+
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """A JSON object file; None when it is missing or damaged."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_marker(folder: Path) -> dict[str, Any] | None:
+    """What a complete copy's marker says; None when it is missing or damaged."""
+    return read_json_object(folder / MARKER)
 
 
 def _write_durably(path: Path, info: dict[str, Any]) -> None:

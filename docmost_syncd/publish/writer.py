@@ -6,6 +6,11 @@ published copy always says exactly what it holds. The next build of the space ha
 file whose key is unchanged from the published copy instead of writing it again (a hard link
 costs a directory entry, not the bytes), and the digest over (path, sha256) decides whether a
 build differs from what is published at all.
+
+A build may also start from the space's spare (its retired copy, see swap.py) instead of an
+empty folder: ``present`` is that copy's manifest. A file it holds with the same key is kept
+as it is; any other file there is replaced (unlinked, then created: it may share its inode with
+the published copy, which must never change), and ``settle`` removes what the build did not claim.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import json
 import os
 import posixpath
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,32 +76,73 @@ class StagingWriter:
     """Writes a build, creating each folder once, and records every file in the manifest.
 
     ``live`` is the published copy of the same space and ``published`` its manifest: a file
-    whose key matches there is hard-linked instead of written."""
+    whose key matches there is hard-linked instead of written. ``present`` is the manifest of
+    the files already in ``root`` when it is a recycled spare."""
 
-    def __init__(self, root: Path, live: Path | None = None, published: Manifest | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        live: Path | None = None,
+        published: Manifest | None = None,
+        present: Manifest | None = None,
+    ) -> None:
         self.root = root
         self.live = live
         self.published = published or {}
+        self.present = present or {}
         # Plain strings on the hot path: a build of 20,000 pages makes as many paths.
         self._root = str(root)
         self._live = str(live) if live is not None else None
         self.bytes_written = 0
         self.files_written = 0
         self.files_linked = 0
+        self.files_kept = 0  # already in the recycled spare with the same key
         self.manifest: Manifest = {}
         self._folders: set[str] = set()
 
     def _path(self, relative: str) -> str:
+        """Where ``relative`` is created: its folder made, and in a recycled spare whatever
+        stood there removed (never written through)."""
         if relative in self.manifest:
             raise BuildError(f"two files of the build claim the path {relative}")
         folder, _slash, _name = relative.rpartition("/")
         if folder not in self._folders:
-            os.makedirs(os.path.join(self._root, folder), exist_ok=True)
+            self._make_folder(folder)
             self._folders.add(folder)
-        return os.path.join(self._root, relative)
+        target = os.path.join(self._root, relative)
+        if self.present:
+            try:
+                os.unlink(target)
+            except FileNotFoundError:
+                pass
+            except IsADirectoryError:  # a folder of the spare where this build has a file
+                shutil.rmtree(target)
+        return target
+
+    def _make_folder(self, folder: str) -> None:
+        path = os.path.join(self._root, folder)
+        try:
+            os.makedirs(path, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            # A file of the recycled spare stands where this build has a folder: it is stale,
+            # since no path of one build is both.
+            prefix = self._root
+            for part in folder.split("/"):
+                prefix = os.path.join(prefix, part)
+                if os.path.islink(prefix) or (os.path.lexists(prefix) and not os.path.isdir(prefix)):
+                    os.unlink(prefix)
+            os.makedirs(path, exist_ok=True)
 
     def reuse(self, relative: str, key: str) -> bool:
-        """Hard-link ``relative`` from the published copy when it was made from the same inputs."""
+        """Keep ``relative`` when the recycled spare holds it from the same inputs, or hard-link
+        it from the published copy when that was made from them."""
+        kept = self.present.get(relative)
+        if kept is not None and kept.key == key:
+            if relative in self.manifest:
+                raise BuildError(f"two files of the build claim the path {relative}")
+            self.manifest[relative] = kept
+            self.files_kept += 1
+            return True
         entry = self.published.get(relative)
         if entry is None or entry.key != key or self._live is None:
             return False
@@ -112,7 +159,7 @@ class StagingWriter:
         digest = sha256_bytes(data)
         if self.reuse(relative, key or digest):
             return
-        with open(self._path(relative), "wb") as handle:
+        with open(self._path(relative), "xb") as handle:
             handle.write(data)
         self.bytes_written += len(data)
         self.files_written += 1
@@ -135,6 +182,32 @@ class StagingWriter:
         self.files_written += 1
         digest = hasher.hexdigest()
         self.manifest[relative] = ManifestEntry(digest, digest, size)
+
+    def settle(self) -> set[str]:
+        """Every file in the build folder, after removing what a recycled spare still held that
+        this build did not claim, and every folder left empty. One walk, bottom up."""
+        recycled = bool(self.present)
+        on_disk: set[str] = set()
+        holding: set[str] = set()  # folders with a file somewhere below them
+        prefix = len(self._root) + 1
+        for root, dirs, files in os.walk(self._root, topdown=False):
+            folder = root[prefix:]
+            for name in files:
+                relative = f"{folder}/{name}" if folder else name
+                if recycled and relative not in self.manifest:
+                    os.unlink(os.path.join(root, name))
+                else:
+                    on_disk.add(relative)
+                    holding.add(folder)
+            for name in dirs:
+                sub = f"{folder}/{name}" if folder else name
+                if sub in holding:
+                    holding.add(folder)
+                elif os.path.islink(path := os.path.join(root, name)):
+                    os.unlink(path)  # never made by a build; nothing in a spare to follow
+                else:
+                    os.rmdir(path)
+        return on_disk
 
     def digest(self) -> str:
         """A content digest of the built tree, to skip swaps that would change nothing."""
@@ -201,18 +274,15 @@ def category_path(page: Page) -> str:
 
 
 def verify_output(model: SpaceModel, writer: StagingWriter) -> None:
-    """Before anything is published: one file per live page, nothing else that looks like a page."""
+    """Before anything is published: every file the manifest records is there, one file per
+    live page, nothing else that looks like a page."""
+    on_disk = writer.settle()
+    lost = sorted(set(writer.manifest) - on_disk)
+    if lost:
+        raise BuildError(f"files of the build are missing from {writer.root}: {lost[:5]}")
     expected = {page.path for page in model.walk()}
-    on_disk: set[str] = set()
-    prefix = len(writer._root) + 1
-    for root, _dirs, files in os.walk(writer._root):
-        folder = root[prefix:]
-        if folder == "_assets" or folder.startswith("_assets/"):
-            continue
-        on_disk.update(
-            f"{folder}/{file}" if folder else file for file in files if file.endswith(PAGE_EXTENSIONS)
-        )
-    if on_disk != expected:
-        missing = sorted(expected - on_disk)[:5]
-        extra = sorted(on_disk - expected)[:5]
+    pages = {path for path in on_disk if path.endswith(PAGE_EXTENSIONS) and not path.startswith("_assets/")}
+    if pages != expected:
+        missing = sorted(expected - pages)[:5]
+        extra = sorted(pages - expected)[:5]
         raise BuildError(f"built tree does not match the page tree: missing {missing}, unexpected {extra}")
