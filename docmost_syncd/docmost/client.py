@@ -106,7 +106,7 @@ class _Workers:
     daemon threads, so a request abandoned by a stopping daemon cannot hold up its exit."""
 
     def __init__(self, size: int) -> None:
-        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Result[Any]]] = queue.SimpleQueue()
+        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Batch[Any], int]] = queue.SimpleQueue()
         self._size = size
         self._started = 0
         self._lock = threading.Lock()
@@ -128,34 +128,48 @@ class _Workers:
         all have ended. Whatever a task does besides its request (parsing, keeping the page)
         runs on the worker too: no hand-off between threads per request."""
         self._start()
-        results: list[_Result[T]] = [_Result() for _ in tasks]
-        for task, result in zip(tasks, results, strict=True):
-            self._tasks.put((task, result))
-        for result in results:
-            while not result.done.wait(0.05 if cancel is not None else None):
-                if cancel is not None and cancel.is_set():
-                    raise CancelledError("requests abandoned: shutting down")
-        for result in results:
-            if result.error is not None:
-                raise result.error
-        return [result.value for result in results]  # type: ignore[misc]
+        batch: _Batch[T] = _Batch(len(tasks))
+        for index, task in enumerate(tasks):
+            self._tasks.put((task, batch, index))
+        while not batch.done.wait(0.05 if cancel is not None else None):
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("requests abandoned: shutting down")
+        if batch.errors:
+            raise min(batch.errors, key=lambda failed: failed[0])[1]
+        return batch.values  # type: ignore[return-value]
 
     def _work(self) -> None:
         self._local.worker = True
         while True:
-            task, result = self._tasks.get()
+            task, batch, index = self._tasks.get()
             try:
-                result.value = task()
+                batch.settle(index, task(), None)
             except BaseException as exc:  # handed to the caller, who raises it
-                result.error = exc
-            result.done.set()
+                batch.settle(index, None, exc)
 
 
-class _Result(Generic[T]):
-    def __init__(self) -> None:
+class _Batch(Generic[T]):
+    """The results of one ``map``: one event for the whole batch (an event per request held
+    14 MB while the 20,000 pages of a space were fetched)."""
+
+    def __init__(self, size: int) -> None:
+        self.values: list[T | None] = [None] * size
+        self.errors: list[tuple[int, BaseException]] = []
         self.done = threading.Event()
-        self.value: T | None = None
-        self.error: BaseException | None = None
+        self._remaining = size
+        self._lock = threading.Lock()
+        if size == 0:
+            self.done.set()
+
+    def settle(self, index: int, value: T | None, error: BaseException | None) -> None:
+        with self._lock:
+            if error is not None:
+                self.errors.append((index, error))
+            else:
+                self.values[index] = value
+            self._remaining -= 1
+            if self._remaining == 0:
+                self.done.set()
 
 
 class DocmostClient:
