@@ -40,7 +40,7 @@ from docmost_syncd.publish.writer import (
     category_json,
     category_path,
     root_category_json,
-    space_metadata,
+    space_metadata_pieces,
     verify_output,
 )
 from docmost_syncd.render import RENDERER_VERSION, RenderOptions, analyse_page, render_page
@@ -315,7 +315,7 @@ def build_space(
             pages += 1
         writer.write(CATEGORY_FILE, root_category_json(model))
         anchors = {page_id: record.facts.anchors for page_id, record in plan.records.items()}
-        writer.write(METADATA_FILE, space_metadata(model, anchors))
+        writer.write_pieces(METADATA_FILE, lambda: space_metadata_pieces(model, anchors))
         for attachment_id, (path, cached, digest) in sorted(files.items()):
             writer.link(path, cached, f"attachment:{attachment_id}", digest)
         for warning in sorted(set(warnings)):

@@ -133,17 +133,20 @@ class Publisher:
         """A staging folder for a build, and a writer that reuses the published copy's files:
         the space's spare when it has one (the build then rewrites only what changed), else an
         empty folder. Whatever stops the build discards the staging folder; the published copy stays."""
-        spare = self.swap.take_spare(folder)
-        present = manifest_from_json(spare.get("files")) if spare is not None else {}
+        published = self.published_manifest(folder)
+        present = self._take_spare(folder, published)
         temp = self.swap.temp(folder) if present else self.swap.begin(folder)
         live = self.swap.live(folder)
         try:
-            yield StagingWriter(
-                temp, live if live.is_dir() else None, self.published_manifest(folder), present
-            )
+            yield StagingWriter(temp, live if live.is_dir() else None, published, present)
         except BaseException:
             self.swap.discard(folder)
             raise
+
+    def _take_spare(self, folder: str, published: Manifest) -> Manifest:
+        """The manifest of the space's spare, now its staging folder; empty when there is none."""
+        marker = self.swap.take_spare(folder)
+        return manifest_from_json(marker.get("files"), like=published) if marker is not None else {}
 
     def finish(
         self,
@@ -159,20 +162,15 @@ class Publisher:
         previous = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder)
         digest = writer.digest()
         unchanged = previous.published and previous.digest == digest and self.swap.live(folder).exists()
-        marker = {
-            "space_id": space.id,
-            "digest": digest,
-            "pages": summary.pages,
-            "files": writer.manifest_json(),
-        }
+        marker = {"space_id": space.id, "digest": digest, "pages": summary.pages}
         if unchanged:
             if writer.manifest != writer.published:
-                self.swap.replace_marker(folder, marker)
+                self.swap.replace_marker(folder, marker, writer.manifest_json())
             self.swap.discard(folder)
         else:
             if should_stop is not None and should_stop():
                 raise CancelledError(f"{folder} not published: shutting down")
-            self.swap.mark_complete(folder, marker)
+            self.swap.mark_complete(folder, marker, writer.manifest_json())
             mode = self.swap.publish(folder)
             log.debug("space.swapped", mode=mode)
         now = time.time()

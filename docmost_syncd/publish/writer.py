@@ -20,7 +20,7 @@ import json
 import os
 import posixpath
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,15 +50,20 @@ class ManifestEntry:
 Manifest = dict[str, ManifestEntry]
 
 
-def manifest_from_json(data: object) -> Manifest:
-    """The manifest of a published build (its marker); a build without one (an older release,
-    or a damaged marker) has none, and then nothing is reused from it."""
+def manifest_from_json(data: object, like: Manifest | None = None) -> Manifest:
+    """The manifest of a complete build (its marker); a build without one (an older release,
+    or a damaged marker) has none, and then nothing is reused from it. An entry equal to the
+    one ``like`` has for its path is that entry: a spare's manifest shares most of the
+    published one's, instead of holding a second copy of 20,000 digests."""
     if not isinstance(data, dict):
         return {}
+    like = like or {}
     manifest: Manifest = {}
     for path, entry in data.items():
         if isinstance(path, str) and isinstance(entry, list) and len(entry) == 3:
-            manifest[path] = ManifestEntry(str(entry[0]), str(entry[1]), int(entry[2]))
+            parsed = ManifestEntry(str(entry[0]), str(entry[1]), int(entry[2]))
+            known = like.get(path)
+            manifest[path] = known if known == parsed else parsed
     return manifest
 
 
@@ -174,6 +179,23 @@ class StagingWriter:
         self.files_linked += 1
         self.manifest[relative] = ManifestEntry(key, sha256, os.stat(target).st_size)
 
+    def write_pieces(self, relative: str, pieces: Callable[[], Iterable[str]]) -> None:
+        """Write the text ``pieces()`` yields, without ever holding all of it: hashed in a first
+        pass (an unchanged file is then reused), written in a second."""
+        hasher = hashlib.sha256()
+        for piece in pieces():
+            hasher.update(piece.encode())
+        digest = hasher.hexdigest()
+        if self.reuse(relative, digest):
+            return
+        size = 0
+        with open(self._path(relative), "xb") as handle:
+            for piece in pieces():
+                size += handle.write(piece.encode())
+        self.bytes_written += size
+        self.files_written += 1
+        self.manifest[relative] = ManifestEntry(digest, digest, size)
+
     def stream(self, relative: str, fill: Callable[[Path, Hasher], int]) -> None:
         """A file filled by ``fill`` (a ZIP entry copied in chunks), hashed on the way."""
         hasher = hashlib.sha256()
@@ -216,8 +238,12 @@ class StagingWriter:
             total.update(f"{relative}\0{entry.sha256}\0".encode())
         return total.hexdigest()
 
-    def manifest_json(self) -> dict[str, list[str | int]]:
-        return {path: entry.to_json() for path, entry in sorted(self.manifest.items())}
+    def manifest_json(self) -> Iterator[str]:
+        """The manifest as JSON text, entry by entry, as ``json.dumps`` writes the whole object."""
+        yield "{"
+        for number, (path, entry) in enumerate(sorted(self.manifest.items())):
+            yield f"{', ' if number else ''}{json.dumps(path)}: {json.dumps(entry.to_json())}"
+        yield "}"
 
     def total_bytes(self) -> int:
         """The size of the whole build, linked files included."""
@@ -226,15 +252,26 @@ class StagingWriter:
 
 def space_metadata(model: SpaceModel, anchors: dict[str, frozenset[str]] | None = None) -> bytes:
     """``_metadata.json``: the space and its page tree with each page's published path (and, for
-    pages rendered from Docmost's JSON, their heading ids, so other spaces can link to them).
+    pages rendered from Docmost's JSON, their heading ids, so other spaces can link to them)."""
+    return "".join(space_metadata_pieces(model, anchors)).encode()
 
-    Written page by page (the same bytes as json_lines of the whole tree): the tree of a
-    20,000-page space as one dict held 30 MB at once, all of it peak memory."""
+
+def space_metadata_pieces(
+    model: SpaceModel, anchors: dict[str, frozenset[str]] | None = None
+) -> Iterator[str]:
+    """``space_metadata`` page by page (the same bytes as json_lines of the whole tree): the
+    tree of a 20,000-page space as one dict held 30 MB at once, all of it peak memory."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    parts = [encode({"space": {"id": model.id, "name": model.name, "slug": model.slug}})[:-1]]
-    parts.append(',"generator":"docmost-syncd","pages":[')
-
-    def node(page: Page) -> None:
+    yield encode({"space": {"id": model.id, "name": model.name, "slug": model.slug}})[:-1]
+    yield ',"generator":"docmost-syncd","pages":['
+    # Depth first with an explicit stack: (page, position among its siblings) or a closing bracket.
+    stack: list[tuple[Page, int] | None] = [(root, n) for n, root in reversed(list(enumerate(model.roots)))]
+    while stack:
+        item = stack.pop()
+        if item is None:
+            yield "]}"
+            continue
+        page, number = item
         entry: dict[str, Any] = {
             "id": page.id,
             "slugId": page.slug_id,
@@ -245,19 +282,10 @@ def space_metadata(model: SpaceModel, anchors: dict[str, frozenset[str]] | None 
         }
         if anchors is not None:
             entry["anchors"] = sorted(anchors.get(page.id, ()))
-        parts.append(encode(entry)[:-1] + ',"children":[')
-        for number, child in enumerate(page.children):
-            if number:
-                parts.append(",")
-            node(child)
-        parts.append("]}")
-
-    for number, root in enumerate(model.roots):
-        if number:
-            parts.append(",")
-        node(root)
-    parts.append("]}\n")
-    return "".join(parts).encode()
+        yield ("," if number else "") + encode(entry)[:-1] + ',"children":['
+        stack.append(None)
+        stack.extend((child, n) for n, child in reversed(list(enumerate(page.children))))
+    yield "]}\n"
 
 
 def category_json(page: Page) -> bytes:
