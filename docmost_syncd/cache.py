@@ -217,17 +217,15 @@ class PageCache:
 
     def keep_file(self, attachment_id: str, file_name: str, downloaded: Path) -> tuple[Path, str]:
         """Move a complete download into the cache; hashes it once."""
-        hasher = hashlib.sha256()
         with downloaded.open("rb") as handle:
-            while block := handle.read(1024 * 1024):
-                hasher.update(block)
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()  # one reused buffer
         safe_name = file_name.replace("/", "_").lstrip(".") or "file"
         target = downloaded.with_name(safe_name[:200])
         os.replace(downloaded, target)
         sha_file = target.with_name(".sha256" + PART_SUFFIX)
-        sha_file.write_text(hasher.hexdigest(), encoding="ascii")
+        sha_file.write_text(digest, encoding="ascii")
         os.replace(sha_file, target.with_name(".sha256"))
-        return target, hasher.hexdigest()
+        return target, digest
 
     # ---- housekeeping ----------------------------------------------------------------------
 
