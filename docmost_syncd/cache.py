@@ -5,6 +5,7 @@
                                           listed page's record: updatedAt, content sha256, facts
     files/<attachment id>/<file name>     attachment bytes (ids are immutable)
     files/<attachment id>/.sha256         their sha256, written with them
+    partial/                              downloads in progress (emptied at start-up)
 
 A page is fetched again only when its ``updatedAt`` differs from the cached one. Contents live in
 one SQLite database (Python's own sqlite3, write-ahead log): a page costs a row, not a file, so
@@ -21,6 +22,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ from docmost_syncd.render import RENDERER_VERSION, PageFacts
 CACHE_DIR = "cache"
 DATABASE = "pages.sqlite"
 PART_SUFFIX = ".part"
+PARTIAL_DIR = "partial"  # downloads in progress
 EMPTY_DOCUMENT: dict[str, Any] = {"type": "doc", "content": []}  # what a page with no content holds
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS pages (id TEXT PRIMARY KEY, updated_at TEXT NOT NULL, content TEXT NOT NULL)",
@@ -209,34 +212,33 @@ class PageCache:
         return folder / names[0], digest
 
     def file_destination(self, attachment_id: str) -> Path:
-        """Where a download goes: a ``.part`` file that ``keep_file`` moves into place."""
-        folder = self._file_dir(attachment_id)
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"download{PART_SUFFIX}"
+        """Where a download goes: a ``.part`` file of its own in one folder, which ``keep_file``
+        moves into place (start-up recovery then empties one folder instead of walking them all)."""
+        partial = self.root / PARTIAL_DIR
+        partial.mkdir(parents=True, exist_ok=True)
+        return partial / f"{self._file_dir(attachment_id).name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}"
 
     def keep_file(self, attachment_id: str, file_name: str, downloaded: Path) -> tuple[Path, str]:
         """Move a complete download into the cache; hashes it once."""
         with downloaded.open("rb") as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()  # one reused buffer
+        folder = self._file_dir(attachment_id)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
         safe_name = file_name.replace("/", "_").lstrip(".") or "file"
-        target = downloaded.with_name(safe_name[:200])
+        target = folder / safe_name[:200]
         os.replace(downloaded, target)
-        sha_file = target.with_name(".sha256" + PART_SUFFIX)
+        sha_file = folder / (".sha256" + PART_SUFFIX)
         sha_file.write_text(digest, encoding="ascii")
-        os.replace(sha_file, target.with_name(".sha256"))
+        os.replace(sha_file, folder / ".sha256")  # last: without it the folder is a miss
         return target, digest
 
     # ---- housekeeping ----------------------------------------------------------------------
 
     def remove_partials(self) -> list[str]:
         """Start-up recovery: drop downloads a crash left half-written."""
-        removed = []
-        files = self.root / "files"
-        if files.is_dir():
-            for root, _dirs, names in os.walk(files):
-                for name in names:
-                    if name.endswith(PART_SUFFIX):
-                        os.unlink(os.path.join(root, name))
-                        removed.append(os.path.join(root, name))
+        partial = self.root / PARTIAL_DIR
+        removed = sorted(str(path) for path in partial.iterdir()) if partial.is_dir() else []
+        for path in removed:
+            os.unlink(path)
         return removed

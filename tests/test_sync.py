@@ -18,6 +18,7 @@ import yaml
 from docmost_syncd import job
 from docmost_syncd.config import DocmostSettings, Settings
 from docmost_syncd.publish import writer as writer_module
+from docmost_syncd.publish.publisher import Publisher
 from docmost_syncd.run import RunOutcome
 from tests.conftest import BASE_URL, SPACES, LogCapture
 from tests.docmost_double import VERSIONS, DocmostDouble, published_page_count
@@ -159,6 +160,26 @@ def test_attachments_are_published_once_and_hard_linked_from_the_cache(
     assert routed.count("/api/files") == 18  # every attachment of every space, once
 
 
+def test_a_download_cut_short_by_a_crash_is_removed_at_start_up_and_fetched_again(
+    routed: DocmostDouble, settings: Settings
+) -> None:
+    output = settings.output.dir
+    assert output is not None
+    publisher = Publisher(output, settings.limits)
+    attachment = "01a22ecd-a0aa-7079-805f-104d2338e19d"
+    partial = publisher.cache.file_destination(attachment)
+    partial.write_bytes(b"half a file")  # what a process killed mid-download leaves
+    publisher.close()
+    sync(settings)
+    assert not partial.exists()
+    cached = publisher.cache.file(attachment)
+    assert (
+        cached is not None
+        and cached[0].read_bytes() == (output / "kitchen" / "_assets" / attachment / "tone.oga").read_bytes()
+    )
+    assert list(partial.parent.iterdir()) == []
+
+
 # ---- only what changed ------------------------------------------------------------------------------
 
 
@@ -225,7 +246,9 @@ def test_the_next_build_starts_from_the_spare_and_never_writes_into_a_published_
     bulk = next(s for s in outcome.spaces if s.folder == "bulk")
     assert bulk.result == "published"
     published_after = tree_snapshot(output / "bulk")
-    assert bulk.files_kept + bulk.files_linked + bulk.files_written == len(published_after) - 2  # inode, marker
+    assert (
+        bulk.files_kept + bulk.files_linked + bulk.files_written == len(published_after) - 2
+    )  # inode, marker
     assert bulk.files_kept > 3 * bulk.files_written, bulk  # most files stayed where they were
     retired = {k: v for k, v in tree_snapshot(spare).items() if k != ".inode"}
     assert retired == published_before  # the copy this swap retired was never written into
