@@ -6,9 +6,10 @@
    space costs the listing and nothing else.
 2. ``lay_out``: the space's tree, names and paths; the run puts every space into one index.
 3. ``build_space``: nothing to do when the build key and the answers of references into other
-   spaces are what was last published; otherwise fetch missing attachments, then write every
-   page — rendering only those whose inputs changed and hard-linking the rest from the
-   published copy — and hand the build to the publisher.
+   spaces are what was last published; otherwise, in the space's spare (or an empty folder),
+   place the attachments (downloading only those neither published nor cached), then write
+   every page — rendering only those whose inputs changed, keeping or hard-linking the rest —
+   and hand the build to the publisher.
 
 Every request to the server happens here, before or beside the renderer, never inside it.
 """
@@ -21,6 +22,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from docmost_syncd import __version__
@@ -37,6 +39,7 @@ from docmost_syncd.publish.publisher import BuildSummary, Publisher, SpaceOutcom
 from docmost_syncd.publish.writer import (
     CATEGORY_FILE,
     METADATA_FILE,
+    StagingWriter,
     category_json,
     category_path,
     root_category_json,
@@ -102,7 +105,7 @@ def list_space(
     return plan
 
 
-def complete(client: DocmostClient, cache: PageCache, plan: SpacePlan, parallel: int) -> SpacePlan:
+def complete(client: DocmostClient, cache: PageCache, plan: SpacePlan) -> SpacePlan:
     """Every listed page's record: from the cache when its updatedAt is the cached one, else its
     content fetched (``/api/pages/info``) and its facts worked out."""
     started = time.monotonic()
@@ -209,22 +212,31 @@ def unchanged(publisher: Publisher, plan: SpacePlan, index: SiteIndex) -> bool:
     )
 
 
-def _fetch_files(
-    client: DocmostClient, publisher: Publisher, wanted: dict[str, str], parallel: int, warnings: list[str]
-) -> dict[str, tuple[str, Any, str]]:
-    """Attachments the space shows: (published path, cached file, sha256) by attachment id.
-    Cached ones cost nothing (ids are immutable); a file the server no longer has is left out."""
+def _place_files(
+    client: DocmostClient,
+    publisher: Publisher,
+    writer: StagingWriter,
+    wanted: dict[str, str],
+    warnings: list[str],
+) -> dict[str, str]:
+    """Put the attachments the space shows into the build; their published paths by attachment
+    id. One the spare or the published copy holds is kept or linked from there, one in the cache
+    is linked from it (ids are immutable: neither is fetched again), the rest are downloaded; a
+    file the server no longer has is left out."""
     cache = publisher.cache
-    found: dict[str, tuple[str, Any, str]] = {}
+    placed: dict[str, str] = {}
     to_fetch = []
     for attachment_id, file_name in sorted(wanted.items()):
-        cached = cache.file(attachment_id)
+        path, key = attachment_path(attachment_id, file_name), f"attachment:{attachment_id}"
+        cached = None if writer.reuse(path, key) else cache.file(attachment_id)
         if cached is not None:
-            found[attachment_id] = (attachment_path(attachment_id, file_name), *cached)
+            writer.link(path, cached[0], key, cached[1])
+        if path in writer.manifest:
+            placed[attachment_id] = path
         else:
             to_fetch.append((attachment_id, file_name))
 
-    def fetch(item: tuple[str, str]) -> tuple[str, str, Any, str] | None:
+    def fetch(item: tuple[str, str]) -> tuple[str, str, Path, str] | None:
         attachment_id, file_name = item
         destination = cache.file_destination(attachment_id)
         try:
@@ -232,13 +244,15 @@ def _fetch_files(
         except NotFoundError as exc:
             warnings.append(f"attachment {attachment_id}/{file_name} is gone from the server: {exc}")
             return None
-        kept, digest = cache.keep_file(attachment_id, file_name, destination)
-        return attachment_id, attachment_path(attachment_id, file_name), kept, digest
+        return (attachment_id, file_name, *cache.keep_file(attachment_id, file_name, destination))
 
     for result in client.each([functools.partial(fetch, item) for item in to_fetch]):
         if result is not None:
-            found[result[0]] = result[1:]
-    return found
+            attachment_id, file_name, kept, digest = result
+            path = attachment_path(attachment_id, file_name)
+            writer.link(path, kept, f"attachment:{attachment_id}", digest)
+            placed[attachment_id] = path
+    return placed
 
 
 def build_space(
@@ -247,7 +261,6 @@ def build_space(
     plan: SpacePlan,
     index: SiteIndex,
     options: RenderOptions,
-    parallel: int,
     should_stop: StopCheck | None = None,
 ) -> SpaceOutcome:
     space, folder, model = plan.space, plan.folder, plan.model
@@ -264,8 +277,6 @@ def build_space(
     wanted: dict[str, str] = {}
     for page in model.walk():
         wanted.update(files_used(index, plan.records[page.id].facts.refs))
-    files = _fetch_files(client, publisher, wanted, parallel, warnings)
-    paths = SpaceFiles({attachment_id: entry[0] for attachment_id, entry in files.items()})
 
     def load_content(page_id: str) -> Any:
         """A page's content from the cache; a page of this space whose entry is damaged or
@@ -284,8 +295,9 @@ def build_space(
     for kind in unknown:
         log.warning("render.unknown_node", type=kind, detail="written as its text; a newer Docmost?")
     identity = plan.identity(options)
-    answers = Answers(index, model, paths)
     with publisher.building(folder) as writer:
+        paths = SpaceFiles(_place_files(client, publisher, writer, wanted, warnings))
+        answers = Answers(index, model, paths)
         foreign: dict[str, str] = {}  # what rendering noted; the answers note the same for reused pages
         pages = 0
         for page in model.walk():
@@ -316,8 +328,6 @@ def build_space(
         writer.write(CATEGORY_FILE, root_category_json(model))
         anchors = {page_id: record.facts.anchors for page_id, record in plan.records.items()}
         writer.write_pieces(METADATA_FILE, lambda: space_metadata_pieces(model, anchors))
-        for attachment_id, (path, cached, digest) in sorted(files.items()):
-            writer.link(path, cached, f"attachment:{attachment_id}", digest)
         for warning in sorted(set(warnings)):
             log.warning("space.link_unresolved", detail=warning)
         verify_output(model, writer)

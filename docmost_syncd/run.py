@@ -122,7 +122,6 @@ def run_sync(
     started = time.monotonic()
     outcome = RunOutcome(run_id=run_id)
     options = RenderOptions(math=settings.output.math)
-    parallel = settings.docmost.max_parallel_requests
     try:
         log.info("sync.started", output=str(publisher.output_dir))
         try:
@@ -188,7 +187,7 @@ def run_sync(
 
         # 2. page contents, and one index of every space's pages
         def contents(plan: SpacePlan) -> SpaceOutcome | SpacePlan:
-            return runner(plan.space, lambda: complete(client, publisher.cache, plan, parallel))
+            return runner(plan.space, lambda: complete(client, publisher.cache, plan))
 
         completed = each_space(contents, plans)
         plans = [item for item in completed if isinstance(item, SpacePlan)]
@@ -204,9 +203,7 @@ def run_sync(
         # 3. builds
         def build(plan: SpacePlan) -> SpaceOutcome:
             def step() -> SpaceOutcome:
-                return report(
-                    plan, build_space(client, publisher, plan, index, options, parallel, should_stop)
-                )
+                return report(plan, build_space(client, publisher, plan, index, options, should_stop))
 
             built = runner(plan.space, step)
             assert isinstance(built, SpaceOutcome)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from docmost_syncd.errors import LockedError, PublishError
 from docmost_syncd.publish import swap as swap_module
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.swap import MARKER, SwapManager
+from docmost_syncd.publish.writer import ManifestEntry, StagingWriter
 from tests.publish_worker import build_version, file_content
 
 WORKER = Path(__file__).parent / "publish_worker.py"
@@ -388,3 +390,15 @@ def test_second_instance_is_refused_while_the_first_holds_the_lock(tmp_path: Pat
         assert "another docmost-syncd" in other.stderr
     assert (state / "lock").exists()  # never unlinked
     OutputLock(state).acquire()
+
+
+@pytest.mark.parametrize("entries", [0, 1, 1000, 2500])
+def test_a_marker_written_in_pieces_is_the_json_of_the_whole(tmp_path: Path, entries: int) -> None:
+    writer = StagingWriter(tmp_path / "build")
+    writer.manifest = {f'pages/한글 "{n}".md': ManifestEntry(f"key{n}", "ab" * 32, n) for n in range(entries)}
+    swap = SwapManager(tmp_path)
+    swap.begin("space")
+    swap.mark_complete("space", {"space_id": "s", "digest": "d"}, writer.manifest_json())
+    written = (swap.temp("space") / MARKER).read_text(encoding="utf-8")
+    files = {path: entry.to_json() for path, entry in sorted(writer.manifest.items())}
+    assert written == json.dumps({"space_id": "s", "digest": "d", "files": files})
