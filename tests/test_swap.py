@@ -161,7 +161,14 @@ def test_recovery_table(
 def test_a_kept_spare_starts_the_next_build_and_recovery_keeps_only_a_whole_one(tmp_path: Path) -> None:
     swap = SwapManager(tmp_path, keep_spare=True)
     publish_version(swap, "space", "v1")
-    assert not swap.spare("space").exists()  # a first publish retires nothing
+    # A first publish retires nothing: its spare is the published files hard-linked.
+    seeded = swap.spare("space")
+    assert swap.is_complete(seeded)
+    for live_file in (tmp_path / "space").rglob("*"):
+        if live_file.is_file():
+            assert (
+                live_file.stat().st_ino == (seeded / live_file.relative_to(tmp_path / "space")).stat().st_ino
+            )
     publish_version(swap, "space", "v2")
     assert (swap.spare("space") / "VERSION").read_text() == "v1"
     assert swap.recover() == []  # a whole spare of a published space stays
@@ -227,13 +234,14 @@ def run_worker(output: Path, version: str, *extra: str) -> subprocess.CompletedP
     [("exchange", s) for s in EXCHANGE_STEPS]
     + [("first", s) for s in FIRST_STEPS]
     + [("fallback", s) for s in FALLBACK_STEPS]
-    + [("spare", s) for s in EXCHANGE_STEPS],
+    + [("spare", s) for s in EXCHANGE_STEPS]
+    + [("first-spare", s) for s in [*FIRST_STEPS, "seeding"]],
 )
 def test_sigkill_at_every_step_then_recover(tmp_path: Path, mode: str, step: str) -> None:
-    extra = {"fallback": ["--fallback"], "spare": ["--spare"]}.get(mode, [])
+    extra = {"fallback": ["--fallback"], "spare": ["--spare"], "first-spare": ["--spare"]}.get(mode, [])
     if mode == "spare":  # v0 retired into the spare by v1; the killed v2 is built in it
         assert run_worker(tmp_path, "v0", *extra).returncode == 0
-    if mode != "first":
+    if not mode.startswith("first"):
         assert run_worker(tmp_path, "v1", *extra).returncode == 0
     if mode == "spare":
         assert SwapManager.is_complete(SwapManager(tmp_path).spare("space"))
@@ -242,7 +250,7 @@ def test_sigkill_at_every_step_then_recover(tmp_path: Path, mode: str, step: str
     SwapManager(tmp_path).recover()
     spare = SwapManager(tmp_path).spare("space")
     assert not spare.exists() or SwapManager.is_complete(spare)  # a spare is whole or gone
-    if mode == "first" and step == "building":
+    if mode.startswith("first") and step == "building":
         assert not (tmp_path / "space").exists()  # never published: nothing to keep, nothing half-built
         assert [p for p in (tmp_path / ".docmost-syncd").iterdir() if p.name.startswith("space")] == []
         return
@@ -250,7 +258,7 @@ def test_sigkill_at_every_step_then_recover(tmp_path: Path, mode: str, step: str
     # Before the swap the old version stays (a complete _temp is dropped while <space> exists),
     # except on a first publish, where a complete _temp is all there is and is promoted. Inside
     # the fallback gap (<space> missing) the complete new build is promoted too.
-    new_wins = step not in ("building", "marked_complete") or mode == "first"
+    new_wins = step not in ("building", "marked_complete") or mode.startswith("first")
     assert version == ("v2" if new_wins else "v1")
 
 

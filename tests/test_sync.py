@@ -220,41 +220,47 @@ def test_one_edit_costs_one_request_and_rewrites_one_file(routed: DocmostDouble,
     changed = sorted(path for path in after if after[path] != before.get(path))
     edited = find_page(output / "bulk", routed.info[page_id]["slugId"]).relative_to(output / "bulk")
     assert changed == sorted([".inode", ".docmost-syncd-complete", str(edited)])
-    assert bulk.files_written == 1  # the page; every other file is a hard link to the published one
-    assert bulk.files_linked == len(before) - 1 - 2  # all but the folder's inode, the marker and the page
+    assert bulk.files_written == 1  # the page; every other file stays in the spare the first publish left
+    assert bulk.files_kept == len(before) - 1 - 2  # all but the folder's inode, the marker and the page
+    assert bulk.files_linked == 0
     assert "A new paragraph in one bulk page." in (output / "bulk" / edited).read_text()
 
 
 def test_the_next_build_starts_from_the_spare_and_never_writes_into_a_published_file(
     routed: DocmostDouble, settings: Settings
 ) -> None:
-    """Second edit: the build is made in the retired copy (the spare), whose files share inodes
-    with the published copy wherever a page did not change in between. Replacing the edited
-    page there must leave the published file, and the copy retired by this swap, as they were."""
+    """Builds are made in the space's spare (the copy the last swap retired), whose files share
+    inodes with the published copy wherever a page did not change in between. Replacing a page
+    there must leave the published file, and the copy retired by the swap, as they were."""
     sync(settings)
     output = settings.output.dir
     assert output is not None
+    spare = output / ".docmost-syncd" / "bulk_spare"
     pages = routed.pages_of("bulk")
     routed.edit(pages[3]["id"], "First edit.")
-    sync(settings)  # swaps: the first copy is kept as the spare
-    spare = output / ".docmost-syncd" / "bulk_spare"
-    assert spare.is_dir()
+    sync(settings)  # built in the spare the first publish seeded; the first copy is the spare now
     published_before = {k: v for k, v in tree_snapshot(output / "bulk").items() if k != ".inode"}
-    routed.edit(pages[17]["id"], "Second edit.")  # the same inode in the spare and the published copy
-    routed.move(pages[40]["id"], pages[41]["id"])  # a folder appears, and the spare must not keep
+    routed.edit(pages[17]["id"], "Second edit.")  # one inode in both the spare and the published copy
     outcome = sync(settings)
     bulk = next(s for s in outcome.spaces if s.folder == "bulk")
-    assert bulk.result == "published"
-    published_after = tree_snapshot(output / "bulk")
-    assert (
-        bulk.files_kept + bulk.files_linked + bulk.files_written == len(published_after) - 2
-    )  # inode, marker
-    assert bulk.files_kept > 3 * bulk.files_written, bulk  # most files stayed where they were
-    retired = {k: v for k, v in tree_snapshot(spare).items() if k != ".inode"}
-    assert retired == published_before  # the copy this swap retired was never written into
+    assert (bulk.result, bulk.files_written, bulk.files_linked) == ("published", 1, 1), bulk
+    # written: the second edit; linked from the published copy: the first edit, stale in the spare
+    assert bulk.files_kept == len(published_before) - 1 - 2  # all but the marker and those two
+    assert {k: v for k, v in tree_snapshot(spare).items() if k != ".inode"} == published_before
     assert "Second edit." in find_page(output / "bulk", routed.info[pages[17]["id"]]["slugId"]).read_text()
+    routed.move(pages[40]["id"], pages[41]["id"])  # a folder appears, and the spare has none
+    routed.move(pages[3]["id"], pages[50]["id"])
+    assert next(s for s in sync(settings).spaces if s.folder == "bulk").result == "published"
+    routed.move(pages[3]["id"], None)  # the folder goes again
+    assert next(s for s in sync(settings).spaces if s.folder == "bulk").result == "published"
+    routed.edit(pages[5]["id"], "Third edit.")  # built in the copy that still has that folder
+    assert next(s for s in sync(settings).spaces if s.folder == "bulk").result == "published"
     fresh = output.parent / "fresh"
     sync(settings.model_copy(update={"output": settings.output.model_copy(update={"dir": fresh})}))
+    folders = {root for root, _dirs, _files in os.walk(output / "bulk")}
+    assert {os.path.relpath(f, output / "bulk") for f in folders} == {
+        os.path.relpath(root, fresh / "bulk") for root, _dirs, _files in os.walk(fresh / "bulk")
+    }
     assert {k: v for k, v in tree_snapshot(output / "bulk").items() if k != ".inode"} == {
         k: v for k, v in tree_snapshot(fresh / "bulk").items() if k != ".inode"
     }

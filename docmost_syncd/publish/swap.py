@@ -6,6 +6,7 @@ Layout inside the output folder::
     <output>/.docmost-syncd/<space>_temp/  a build in progress; complete once MARKER is in it
     <output>/.docmost-syncd/<space>_old/   the retired version, deleted right after a swap
     <output>/.docmost-syncd/<space>_spare/ or kept, when asked, as the start of the next build
+                                           (a first publish seeds it with hard links)
     <output>/.docmost-syncd/trash/         retired versions a background thread is deleting
 
 Staging is hidden (Docusaurus skips dot folders) and inside the output folder, so every rename is
@@ -216,6 +217,8 @@ class SwapManager:
             self._checkpoint("promoted")
             fsync_dir(self.output_dir)
             fsync_dir(self.state_dir)
+            if self.keep_spare:
+                self._seed_spare(folder)
             return "first"
         if self._exchange_supported is not False:
             try:
@@ -239,6 +242,23 @@ class SwapManager:
                 return "exchange"
         self._two_renames(temp, live, folder)
         return "fallback"
+
+    def _seed_spare(self, folder: str) -> None:
+        """A first publish retires nothing, so the space's first edit would link every file into
+        an empty folder: give it a spare now, the published files hard-linked (directory entries,
+        not bytes), the marker last. Cut short, it has no marker and is deleted."""
+        live, spare = self.live(folder), self.spare(folder)
+        if spare.exists():
+            self._delete(spare)
+        prefix = len(str(live)) + 1
+        for root, _dirs, files in os.walk(live):
+            target = os.path.join(spare, root[prefix:]) if len(root) >= prefix else str(spare)
+            os.makedirs(target, exist_ok=True)
+            for name in files:
+                if name != MARKER:
+                    os.link(os.path.join(root, name), os.path.join(target, name))
+        self._checkpoint("seeding")
+        os.link(live / MARKER, spare / MARKER)
 
     def _promote(self, temp: Path, live: Path) -> None:
         try:
