@@ -186,6 +186,25 @@ def test_a_kept_spare_starts_the_next_build_and_recovery_keeps_only_a_whole_one(
     assert not swap.spare("space").exists() and not (tmp_path / "space").exists()
 
 
+def test_a_spare_that_cannot_be_seeded_leaves_the_first_publish_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    swap = SwapManager(tmp_path, keep_spare=True)
+    real_link = os.link
+
+    def too_many_links(source: object, target: object, *args: object, **kwargs: object) -> None:
+        if "_spare" in str(target):
+            raise OSError(errno.EMLINK, "Too many links", str(target))
+        real_link(source, target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(swap_module.os, "link", too_many_links)
+    assert publish_version(swap, "space", "v1") == "first"
+    assert assert_one_complete_version(tmp_path, "space", {"v1"}) == "v1"
+    assert not swap.spare("space").exists()
+    captured = capsys.readouterr()
+    assert "publish.spare_skipped" in captured.out + captured.err  # wherever logging is configured to go
+
+
 def test_recovery_of_original_tool_leftovers(tmp_path: Path) -> None:
     old = tmp_path / "보안 공통 문서_old"
     old.mkdir()

@@ -251,14 +251,18 @@ class SwapManager:
         if spare.exists():
             self._delete(spare)
         prefix = len(str(live)) + 1
-        for root, _dirs, files in os.walk(live):
-            target = os.path.join(spare, root[prefix:]) if len(root) >= prefix else str(spare)
-            os.makedirs(target, exist_ok=True)
-            for name in files:
-                if name != MARKER:
-                    os.link(os.path.join(root, name), os.path.join(target, name))
-        self._checkpoint("seeding")
-        os.link(live / MARKER, spare / MARKER)
+        try:
+            for root, _dirs, files in os.walk(live):
+                target = os.path.join(spare, root[prefix:]) if len(root) >= prefix else str(spare)
+                os.makedirs(target, exist_ok=True)
+                for name in files:
+                    if name != MARKER:
+                        os.link(os.path.join(root, name), os.path.join(target, name))
+            self._checkpoint("seeding")
+            os.link(live / MARKER, spare / MARKER)
+        except OSError as exc:  # the space is published; only the next build's head start is lost
+            self._log.warning("publish.spare_skipped", space=folder, reason=exc.strerror or str(exc))
+            self._delete(spare)
 
     def _promote(self, temp: Path, live: Path) -> None:
         try:
