@@ -283,7 +283,12 @@ def test_an_edit_that_renders_the_same_keeps_the_copy_and_records_its_inputs(
     assert tree_snapshot(tmp_path / "fresh" / "bulk") == tree_snapshot(output / "bulk") | {
         ".inode": tree_snapshot(tmp_path / "fresh" / "bulk")[".inode"]
     }
-    assert not list((output / ".docmost-syncd").glob("bulk*"))  # the staging folder went
+    # The build that was not published is the next build's spare: complete, the published files.
+    assert [p.name for p in (output / ".docmost-syncd").glob("bulk*")] == ["bulk_spare"]
+    spare = output / ".docmost-syncd" / "bulk_spare"
+    assert {k: v for k, v in tree_snapshot(spare).items() if k != ".inode"} == {
+        k: v for k, v in tree_snapshot(output / "bulk").items() if k != ".inode"
+    }
 
 
 def test_a_renamed_space_is_rebuilt(routed: DocmostDouble, settings: Settings) -> None:

@@ -166,7 +166,7 @@ class Publisher:
         if unchanged:
             if writer.manifest != writer.published:
                 self.swap.replace_marker(folder, marker, writer.manifest_json())
-            self.swap.discard(folder)
+            self.swap.shelve(folder, marker, writer.manifest_json())
         else:
             if should_stop is not None and should_stop():
                 raise CancelledError(f"{folder} not published: shutting down")

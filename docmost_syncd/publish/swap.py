@@ -195,6 +195,19 @@ class SwapManager:
         os.replace(staged, live / MARKER)
         fsync_dir(live)
 
+    def shelve(self, folder: str, info: dict[str, Any], files: Iterable[str] | None = None) -> None:
+        """A complete build that is not published, since it equals the published copy (an edit
+        that renders the same, a save that changed nothing): the space's spare when spares are
+        kept, made durable and marked like any other, so the next build need not start empty."""
+        if not self.keep_spare:
+            self.discard(folder)
+            return
+        self.mark_complete(folder, info, files)
+        spare = self.spare(folder)
+        if spare.exists():
+            self._delete(spare)
+        os.rename(self.temp(folder), spare)
+
     @staticmethod
     def is_complete(path: Path) -> bool:
         return (path / MARKER).is_file()
@@ -259,6 +272,10 @@ class SwapManager:
                     if name != MARKER:
                         os.link(os.path.join(root, name), os.path.join(target, name))
             self._checkpoint("seeding")
+            if not syncfs(
+                spare
+            ):  # the links before the marker; a spare that lost one fails a build, no publish
+                fsync_dir(spare)
             os.link(live / MARKER, spare / MARKER)
         except OSError as exc:  # the space is published; only the next build's head start is lost
             self._log.warning("publish.spare_skipped", space=folder, reason=exc.strerror or str(exc))
