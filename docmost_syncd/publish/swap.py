@@ -140,9 +140,8 @@ class SwapManager:
 
     def begin(self, folder: str) -> Path:
         """A fresh, empty staging folder for one space build."""
+        self.discard(folder)  # a leftover of a build that stopped
         temp = self.temp(folder)
-        if temp.exists():
-            shutil.rmtree(temp)
         temp.mkdir()
         return temp
 
@@ -203,10 +202,7 @@ class SwapManager:
             self.discard(folder)
             return
         self.mark_complete(folder, info, files)
-        spare = self.spare(folder)
-        if spare.exists():
-            self._delete(spare)
-        os.rename(self.temp(folder), spare)
+        self._make_spare(self.temp(folder), folder)
 
     @staticmethod
     def is_complete(path: Path) -> bool:
@@ -324,13 +320,17 @@ class SwapManager:
     def _let_go(self, retired: Path, folder: str) -> None:
         """A retired copy, out of the way: kept as the spare when asked for, else deleted."""
         if self.keep_spare:
-            spare = self.spare(folder)
-            if spare.exists():
-                self._delete(spare)
-            os.rename(retired, spare)
+            self._make_spare(retired, folder)
         else:
             self._delete(retired)
         self._checkpoint("deleted")
+
+    def _make_spare(self, complete_copy: Path, folder: str) -> None:
+        """``complete_copy`` (marked, durable) becomes the space's spare, replacing any other."""
+        spare = self.spare(folder)
+        if spare.exists():
+            self._delete(spare)
+        os.rename(complete_copy, spare)
 
     def _delete(self, path: Path) -> None:
         """Delete a retired copy. In the background when asked for: a retired tree of 20,000

@@ -166,9 +166,7 @@ class StagingWriter:
             return
         with open(self._path(relative), "xb") as handle:
             handle.write(data)
-        self.bytes_written += len(data)
-        self.files_written += 1
-        self.manifest[relative] = ManifestEntry(key or digest, digest, len(data))
+        self._written(relative, ManifestEntry(key or digest, digest, len(data)))
 
     def link(self, relative: str, source: Path, key: str, sha256: str) -> None:
         """A file that already exists on this filesystem (the attachment cache): link, never copy."""
@@ -192,18 +190,20 @@ class StagingWriter:
         with open(self._path(relative), "xb") as handle:
             for piece in pieces():
                 size += handle.write(piece.encode())
-        self.bytes_written += size
-        self.files_written += 1
-        self.manifest[relative] = ManifestEntry(digest, digest, size)
+        self._written(relative, ManifestEntry(digest, digest, size))
 
     def stream(self, relative: str, fill: Callable[[Path, Hasher], int]) -> None:
         """A file filled by ``fill`` (a ZIP entry copied in chunks), hashed on the way."""
         hasher = hashlib.sha256()
         size = fill(Path(self._path(relative)), hasher)
-        self.bytes_written += size
-        self.files_written += 1
         digest = hasher.hexdigest()
-        self.manifest[relative] = ManifestEntry(digest, digest, size)
+        self._written(relative, ManifestEntry(digest, digest, size))
+
+    def _written(self, relative: str, entry: ManifestEntry) -> None:
+        """Count a file this build wrote and record it in the manifest."""
+        self.bytes_written += entry.size
+        self.files_written += 1
+        self.manifest[relative] = entry
 
     def settle(self) -> set[str]:
         """Every file in the build folder, after removing what a recycled spare still held that
