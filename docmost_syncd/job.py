@@ -225,7 +225,7 @@ def _place_files(
     file the server no longer has is left out."""
     cache = publisher.cache
     placed: dict[str, str] = {}
-    to_fetch = []
+    to_fetch: list[tuple[str, str, str, str]] = []  # attachment id, file name, path, key
     for attachment_id, file_name in sorted(wanted.items()):
         path, key = attachment_path(attachment_id, file_name), f"attachment:{attachment_id}"
         cached = None if writer.reuse(path, key) else cache.file(attachment_id)
@@ -234,23 +234,21 @@ def _place_files(
         if path in writer.manifest:
             placed[attachment_id] = path
         else:
-            to_fetch.append((attachment_id, file_name))
+            to_fetch.append((attachment_id, file_name, path, key))
 
-    def fetch(item: tuple[str, str]) -> tuple[str, str, Path, str] | None:
-        attachment_id, file_name = item
+    def fetch(attachment_id: str, file_name: str) -> tuple[Path, str] | None:
         destination = cache.file_destination(attachment_id)
         try:
             client.download_file(attachment_id, file_name, destination)
         except NotFoundError as exc:
             warnings.append(f"attachment {attachment_id}/{file_name} is gone from the server: {exc}")
             return None
-        return (attachment_id, file_name, *cache.keep_file(attachment_id, file_name, destination))
+        return cache.keep_file(attachment_id, file_name, destination)
 
-    for result in client.each([functools.partial(fetch, item) for item in to_fetch]):
+    fetched = client.each([functools.partial(fetch, item[0], item[1]) for item in to_fetch])
+    for (attachment_id, _file_name, path, key), result in zip(to_fetch, fetched, strict=True):
         if result is not None:
-            attachment_id, file_name, kept, digest = result
-            path = attachment_path(attachment_id, file_name)
-            writer.link(path, kept, f"attachment:{attachment_id}", digest)
+            writer.link(path, result[0], key, result[1])
             placed[attachment_id] = path
     return placed
 
