@@ -42,14 +42,26 @@ def page_files(folder: Path) -> list[Path]:
     )
 
 
-def tree_snapshot(folder: Path) -> dict[str, str]:
-    """relative path → sha256 of every file (and inode of the folder) for byte-identity checks."""
-    result = {".inode": str(folder.stat().st_ino)}
+def file_digests(folder: Path) -> dict[str, str]:
+    """relative path → sha256 of every file under ``folder``."""
+    result = {}
     for root, _dirs, files in os.walk(folder):
         for name in files:
             path = Path(root) / name
             result[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return result
+
+
+def tree_snapshot(folder: Path) -> dict[str, str]:
+    """relative path → sha256 of every file (and inode of the folder) for byte-identity checks."""
+    return {".inode": str(folder.stat().st_ino), **file_digests(folder)}
+
+
+def tree_contents(folder: Path) -> dict[str, str]:
+    """Every file's sha256 and every folder (``path/``): what a build that starts from a spare
+    and a build into an empty folder must agree on."""
+    folders = {f"{os.path.relpath(root, folder)}/": "folder" for root, _dirs, _files in os.walk(folder)}
+    return {**file_digests(folder), **folders}
 
 
 def relative_links(folder: Path) -> list[tuple[Path, str]]:

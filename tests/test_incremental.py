@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from docmost_syncd.config import DocmostSettings, Settings
 from tests.conftest import PASSWORD
 from tests.docmost_double import DocmostDouble
-from tests.helpers import sync, tree_snapshot
+from tests.helpers import sync, tree_contents
 
 SPACES = ["kitchen", "eng", "sec-common"]
 TEXT = st.text(alphabet=string.ascii_letters + string.digits + " 한글{}<>*_[]#:|&$`\\~-.!", max_size=24)
@@ -99,17 +99,11 @@ ACTIONS = ["create", "edit", "rename", "move", "trash", "restore", "attach", "li
 def snapshot(output: Path) -> dict[str, dict[str, str]]:
     """Every published file's sha256, and every folder (a build that starts from a spare must
     leave no folder a full build would not have)."""
-    tree = {}
-    for entry in sorted(os.listdir(output)):
-        if entry == ".docmost-syncd":
-            continue
-        files = {k: v for k, v in tree_snapshot(output / entry).items() if k != ".inode"}
-        folders = {
-            f"{os.path.relpath(root, output / entry)}/": "folder"
-            for root, _dirs, _files in os.walk(output / entry)
-        }
-        tree[entry] = {**files, **folders}
-    return tree
+    return {
+        entry: tree_contents(output / entry)
+        for entry in sorted(os.listdir(output))
+        if entry != ".docmost-syncd"
+    }
 
 
 @settings(

@@ -22,7 +22,16 @@ from docmost_syncd.publish.publisher import Publisher
 from docmost_syncd.run import RunOutcome
 from tests.conftest import BASE_URL, SPACES, LogCapture
 from tests.docmost_double import VERSIONS, DocmostDouble, published_page_count
-from tests.helpers import broken_anchors, page_files, relative_links, sync, tree_snapshot, unresolved_links
+from tests.helpers import (
+    broken_anchors,
+    file_digests,
+    page_files,
+    relative_links,
+    sync,
+    tree_contents,
+    tree_snapshot,
+    unresolved_links,
+)
 
 LISTING = ("/api/auth/login", "/api/version", "/api/spaces", "/api/pages/recent")
 
@@ -239,14 +248,14 @@ def test_the_next_build_starts_from_the_spare_and_never_writes_into_a_published_
     pages = routed.pages_of("bulk")
     routed.edit(pages[3]["id"], "First edit.")
     sync(settings)  # built in the spare the first publish seeded; the first copy is the spare now
-    published_before = {k: v for k, v in tree_snapshot(output / "bulk").items() if k != ".inode"}
+    published_before = file_digests(output / "bulk")
     routed.edit(pages[17]["id"], "Second edit.")  # one inode in both the spare and the published copy
     outcome = sync(settings)
     bulk = next(s for s in outcome.spaces if s.folder == "bulk")
     assert (bulk.result, bulk.files_written, bulk.files_linked) == ("published", 1, 1), bulk
     # written: the second edit; linked from the published copy: the first edit, stale in the spare
     assert bulk.files_kept == len(published_before) - 1 - 2  # all but the marker and those two
-    assert {k: v for k, v in tree_snapshot(spare).items() if k != ".inode"} == published_before
+    assert file_digests(spare) == published_before
     assert "Second edit." in find_page(output / "bulk", routed.info[pages[17]["id"]]["slugId"]).read_text()
     routed.move(pages[40]["id"], pages[41]["id"])  # a folder appears, and the spare has none
     routed.move(pages[3]["id"], pages[50]["id"])
@@ -257,13 +266,7 @@ def test_the_next_build_starts_from_the_spare_and_never_writes_into_a_published_
     assert next(s for s in sync(settings).spaces if s.folder == "bulk").result == "published"
     fresh = output.parent / "fresh"
     sync(settings.model_copy(update={"output": settings.output.model_copy(update={"dir": fresh})}))
-    folders = {root for root, _dirs, _files in os.walk(output / "bulk")}
-    assert {os.path.relpath(f, output / "bulk") for f in folders} == {
-        os.path.relpath(root, fresh / "bulk") for root, _dirs, _files in os.walk(fresh / "bulk")
-    }
-    assert {k: v for k, v in tree_snapshot(output / "bulk").items() if k != ".inode"} == {
-        k: v for k, v in tree_snapshot(fresh / "bulk").items() if k != ".inode"
-    }
+    assert tree_contents(output / "bulk") == tree_contents(fresh / "bulk")  # files and folders
 
 
 def test_an_edit_that_renders_the_same_keeps_the_copy_and_records_its_inputs(
@@ -286,9 +289,7 @@ def test_an_edit_that_renders_the_same_keeps_the_copy_and_records_its_inputs(
     # The build that was not published is the next build's spare: complete, the published files.
     assert [p.name for p in (output / ".docmost-syncd").glob("bulk*")] == ["bulk_spare"]
     spare = output / ".docmost-syncd" / "bulk_spare"
-    assert {k: v for k, v in tree_snapshot(spare).items() if k != ".inode"} == {
-        k: v for k, v in tree_snapshot(output / "bulk").items() if k != ".inode"
-    }
+    assert file_digests(spare) == file_digests(output / "bulk")
 
 
 def test_a_renamed_space_is_rebuilt(routed: DocmostDouble, settings: Settings) -> None:
