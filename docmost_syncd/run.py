@@ -13,6 +13,7 @@ A space's failure is its own: it keeps its published copy, and the run goes on.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import threading
 import time
 import uuid
@@ -105,6 +106,14 @@ class _SpaceRunner:
             structlog.contextvars.clear_contextvars()
 
 
+def _keep_for_the_run() -> None:
+    """What the stages so far built (listings, records, the index, the layout) lives until the
+    run ends: move it out of the cyclic collector's way. Its full passes otherwise rescan every
+    page's objects each time the heap grows (0.26 s of a 1.7 s sync of one edit in 20,000 pages).
+    Refcounting still frees it; ``gc.unfreeze`` at the end of the run hands it back."""
+    gc.freeze()
+
+
 def run_sync(
     settings: Settings,
     client: DocmostClient,
@@ -171,6 +180,7 @@ def run_sync(
             return runner(space, lambda: list_space(client, publisher, space, folders[space.id], options))
 
         listed = each_space(listing, selected)
+        _keep_for_the_run()
         plans = [item for item in listed if isinstance(item, SpacePlan)]
         done = {item.space_id: item for item in listed if isinstance(item, SpaceOutcome)}
 
@@ -190,6 +200,7 @@ def run_sync(
             return runner(plan.space, lambda: complete(client, publisher.cache, plan))
 
         completed = each_space(contents, plans)
+        _keep_for_the_run()
         plans = [item for item in completed if isinstance(item, SpacePlan)]
         done.update((item.space_id, item) for item in completed if isinstance(item, SpaceOutcome))
         if plans:  # the index serves builds only
@@ -199,6 +210,7 @@ def run_sync(
                     index_published(state.space_id, state.folder)
             for plan in plans:
                 lay_out(plan, index, options)
+            _keep_for_the_run()
 
         # 3. builds
         def build(plan: SpacePlan) -> SpaceOutcome:
@@ -245,6 +257,7 @@ def run_sync(
         )
         return outcome
     finally:
+        gc.unfreeze()
         structlog.contextvars.unbind_contextvars("run_id")
 
 
