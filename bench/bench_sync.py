@@ -11,6 +11,13 @@ after another page was edited (built in the copy the first swap retired, as ever
 is). Every timed run starts after os.sync(). The floor is `unzip -q` of a ZIP of the very files
 the first sync published, into an empty folder (the fastest of five: this disk's speed varies
 between runs, and a floor is the best case): the physical cost of creating those files here.
+
+    python bench/bench_sync.py --dir /mnt/scratch   # work (and publish) on another filesystem
+
+The header names the filesystem the work folder is on. On ext4 without a journal (some cloud
+images' root disks) every file creation skips the inodes deleted in the last one to six minutes
+(the kernel's ``recently_deleted``), so file-creating figures there depend on what else deleted
+files lately: measure on a journaled filesystem for figures that repeat.
 """
 
 from __future__ import annotations
@@ -60,6 +67,22 @@ def installed_python(work: Path) -> tuple[str, str]:
         check=True, env=ENV, capture_output=True,
     )  # fmt: skip
     return str(venv / "bin" / "python"), "a venv with docmost-syncd and its runtime dependencies only"
+
+
+def filesystem(folder: Path) -> str:
+    """The filesystem ``folder`` is on, and for ext4 whether it has a journal."""
+    device = os.stat(folder).st_dev
+    wanted = f"{os.major(device)}:{os.minor(device)}"
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        if fields[2] != wanted:
+            continue
+        kind, source = fields[fields.index("-") + 1 : fields.index("-") + 3]
+        if kind == "ext4":
+            journaled = any(Path("/proc/fs/jbd2").glob(f"{Path(source).name}-*"))
+            kind += " with a journal" if journaled else " without a journal"
+        return f"{kind} ({source} on {fields[4]})"
+    return "unknown"
 
 
 def run_sync(python: str, config: Path) -> tuple[float, int, list[dict[str, object]]]:
@@ -169,6 +192,9 @@ def main() -> None:
     )
     parser.add_argument("--pages", type=int, action="append", help="space size (repeatable)")
     parser.add_argument("--big", type=int, default=None, help="5 MB files per space (default N/1000)")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="work folder's parent (default: the system's temp)"
+    )
     args = parser.parse_args()
     sizes = args.pages or [1_000, 5_000, 20_000]
     print(
@@ -176,9 +202,9 @@ def main() -> None:
         f"{platform.system()} {platform.release()}"
     )
     header_printed = False
-    with tempfile.TemporaryDirectory(prefix="docmost-syncd-bench-") as temp:
+    with tempfile.TemporaryDirectory(prefix="docmost-syncd-bench-", dir=args.dir) as temp:
         python, how = installed_python(Path(temp))
-        print(f"docmost-syncd runs in {how}")
+        print(f"docmost-syncd runs in {how}; work folder on {filesystem(Path(temp))}")
         subprocess.run([python, "-m", "compileall", "-q", str(ROOT / "docmost_syncd")], check=True, env=ENV)
         for pages in sizes:
             big = args.big if args.big is not None else max(1, pages // 1000)
