@@ -82,6 +82,10 @@ def _compile(where: Where) -> re.Pattern[str] | None:
 
 
 _COMPILED = {where: _compile(where) for where in _PATTERNS}
+# "&" first: the "&lt;" that "<" becomes must not be escaped again.
+_PHRASING: tuple[Where, ...] = ("before_entity", "anywhere", "before_letter", "before_slashes", "after_www")
+# Most text needs none of those substitutions: one search tells, instead of five passes.
+_ANY_PHRASING = re.compile("|".join(f"(?:{p.pattern})" for where in _PHRASING if (p := _COMPILED[where])))
 _REPLACEMENT = {u.character: u.replacement or "\\" + u.character for u in UNSAFE}
 _ORDERED_MARKER = re.compile(r"^(\d{1,9})([.)])")
 
@@ -91,11 +95,11 @@ def escape_text(text: str, *, line_start: bool = False, in_table: bool = False) 
     if line_start:
         text = text.lstrip(" \t")  # leading blanks would open an indented code block
     out = text
-    # "&" first: the "&lt;" that "<" becomes must not be escaped again.
-    for where in ("before_entity", "anywhere", "before_letter", "before_slashes", "after_www"):
-        pattern = _COMPILED[where]
-        assert pattern is not None
-        out = pattern.sub(lambda m: _REPLACEMENT[m.group(0)], out)
+    if _ANY_PHRASING.search(out):
+        for where in _PHRASING:
+            pattern = _COMPILED[where]
+            assert pattern is not None
+            out = pattern.sub(lambda m: _REPLACEMENT[m.group(0)], out)
     if in_table:
         out = out.replace("|", "\\|")
     if line_start:
