@@ -78,8 +78,9 @@ def filesystem(folder: Path) -> str:
         if fields[2] != wanted:
             continue
         kind, source = fields[fields.index("-") + 1 : fields.index("-") + 3]
-        if kind == "ext4":
-            journaled = any(Path("/proc/fs/jbd2").glob(f"{Path(source).name}-*"))
+        if kind == "ext4":  # the kernel's name of the device (dm-0, not /dev/mapper/...) names its journal
+            name = Path(f"/sys/dev/block/{wanted}").resolve().name
+            journaled = any(Path("/proc/fs/jbd2").glob(f"{name}-*"))
             kind += " with a journal" if journaled else " without a journal"
         return f"{kind} ({source} on {fields[4]})"
     return "unknown"
