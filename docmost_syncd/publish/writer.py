@@ -92,7 +92,6 @@ class StagingWriter:
         present: Manifest | None = None,
     ) -> None:
         self.root = root
-        self.live = live
         self.published = published or {}
         self.present = present or {}
         # Plain strings on the hot path: a build of 20,000 pages makes as many paths.
@@ -108,8 +107,7 @@ class StagingWriter:
     def _path(self, relative: str) -> str:
         """Where ``relative`` is created: its folder made, and in a recycled spare whatever
         stood there removed (never written through)."""
-        if relative in self.manifest:
-            raise BuildError(f"two files of the build claim the path {relative}")
+        self._check_unclaimed(relative)
         folder, _slash, _name = relative.rpartition("/")
         if folder not in self._folders:
             self._make_folder(folder)
@@ -123,6 +121,10 @@ class StagingWriter:
             except IsADirectoryError:  # a folder of the spare where this build has a file
                 shutil.rmtree(target)
         return target
+
+    def _check_unclaimed(self, relative: str) -> None:
+        if relative in self.manifest:
+            raise BuildError(f"two files of the build claim the path {relative}")
 
     def _make_folder(self, folder: str) -> None:
         path = os.path.join(self._root, folder)
@@ -143,8 +145,7 @@ class StagingWriter:
         it from the published copy when that was made from them."""
         kept = self.present.get(relative)
         if kept is not None and kept.key == key:
-            if relative in self.manifest:
-                raise BuildError(f"two files of the build claim the path {relative}")
+            self._check_unclaimed(relative)
             self.manifest[relative] = kept
             self.files_kept += 1
             return True
