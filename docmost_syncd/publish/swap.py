@@ -256,9 +256,7 @@ class SwapManager:
         """A first publish retires nothing, so the space's first edit would link every file into
         an empty folder: give it a spare now, the published files hard-linked (directory entries,
         not bytes), the marker last. Cut short, it has no marker and is deleted."""
-        live, spare = self.live(folder), self.spare(folder)
-        if spare.exists():
-            self._delete(spare)
+        live, spare = self.live(folder), self._drop_spare(folder)
         prefix = len(str(live)) + 1
         try:
             for root, _dirs, files in os.walk(live):
@@ -268,9 +266,8 @@ class SwapManager:
                     if name != MARKER:
                         os.link(os.path.join(root, name), os.path.join(target, name))
             self._checkpoint("seeding")
-            if not syncfs(
-                spare
-            ):  # the links before the marker; a spare that lost one fails a build, no publish
+            # The links before the marker: a spare that lost one fails a build, never a publish.
+            if not syncfs(spare):
                 fsync_dir(spare)
             os.link(live / MARKER, spare / MARKER)
         except OSError as exc:  # the space is published; only the next build's head start is lost
@@ -327,10 +324,14 @@ class SwapManager:
 
     def _make_spare(self, complete_copy: Path, folder: str) -> None:
         """``complete_copy`` (marked, durable) becomes the space's spare, replacing any other."""
+        os.rename(complete_copy, self._drop_spare(folder))
+
+    def _drop_spare(self, folder: str) -> Path:
+        """Delete the space's spare, if it has one; returns where a spare goes."""
         spare = self.spare(folder)
         if spare.exists():
             self._delete(spare)
-        os.rename(complete_copy, spare)
+        return spare
 
     def _delete(self, path: Path) -> None:
         """Delete a retired copy. In the background when asked for: a retired tree of 20,000
@@ -361,8 +362,7 @@ class SwapManager:
 
     def remove(self, folder: str) -> None:
         """Unpublish a space (pruning): retire it into staging first so the delete is never seen half-done."""
-        if self.spare(folder).exists():
-            self._delete(self.spare(folder))
+        self._drop_spare(folder)
         live = self.live(folder)
         if not live.exists():
             return
