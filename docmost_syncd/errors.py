@@ -20,6 +20,12 @@ class DocmostError(SyncdError):
     """Docmost answered in a way the sync cannot continue from."""
 
 
+class ServerUnavailableError(DocmostError):
+    """Docmost cannot be reached for a reason that will not go away within this run (connection
+    refused or reset, name resolution, TLS, the same 5xx answer again and again): the first
+    request that exhausts its retries stops the whole run, and nothing queued is sent."""
+
+
 class AuthError(DocmostError):
     """Login failed: wrong credentials, MFA/SSO, or a token Docmost rejects."""
 

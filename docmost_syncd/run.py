@@ -7,7 +7,9 @@
     spaces that link into a space whose build failed are checked again against its published copy
     prune spaces gone upstream → one summary line
 
-A space's failure is its own: it keeps its published copy, and the run goes on.
+A space's failure is its own: it keeps its published copy, and the run goes on. A server that
+is gone (see ``DocmostClient.unavailable``) is everyone's: the run stops after the step it was
+in, publishes nothing more, and says so in one line; what was fetched stays in the page cache.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import structlog
 from docmost_syncd.config import Settings
 from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.docmost.models import Space
-from docmost_syncd.errors import CancelledError, SyncdError
+from docmost_syncd.errors import CancelledError, ServerUnavailableError, SyncdError
 from docmost_syncd.index import SiteIndex
 from docmost_syncd.job import SpacePlan, build_space, complete, lay_out, list_space
 from docmost_syncd.log import get_logger
@@ -75,13 +77,24 @@ def _prune(publisher: Publisher, listed: set[str]) -> list[str]:
     return pruned
 
 
+def kept(publisher: Publisher, folder: str) -> str:
+    """What a failed space leaves for readers, in words for its log line."""
+    state = next((s for s in publisher.state.spaces.values() if s.folder == folder), None)
+    published = state is not None and state.published and publisher.swap.live(folder).is_dir()
+    return "the published copy" if published else "nothing: the space has no published copy yet"
+
+
 class _SpaceRunner:
     """Runs one step of a space with its log context, turning failures into outcomes."""
 
-    def __init__(self, publisher: Publisher, folders: dict[str, str], cancel: threading.Event | None) -> None:
+    def __init__(
+        self, publisher: Publisher, folders: dict[str, str], cancel: threading.Event | None,
+        client: DocmostClient,
+    ) -> None:  # fmt: skip
         self.publisher = publisher
         self.folders = folders
         self.cancel = cancel
+        self.client = client
         self.context = structlog.contextvars.get_contextvars()
 
     def __call__(
@@ -94,13 +107,18 @@ class _SpaceRunner:
             if self.cancel is not None and self.cancel.is_set():
                 raise CancelledError("not started: shutting down")
             return step()
-        except CancelledError as exc:
-            log.warning("space.cancelled", reason=str(exc), kept="the published copy")
-            return SpaceOutcome(space.id, folder, space.name, "cancelled", error=str(exc))
+        except (ServerUnavailableError, CancelledError) as exc:
+            gone = self.client.unavailable
+            if gone is None:  # shutting down
+                log.warning("space.cancelled", reason=str(exc), kept=kept(self.publisher, folder))
+                return SpaceOutcome(space.id, folder, space.name, "cancelled", error=str(exc))
+            # The server is gone: the run says so once, in its own line.
+            self.publisher.record_failure(space, folder, gone)
+            return SpaceOutcome(space.id, folder, space.name, "failed", error=gone)
         except Exception as exc:
             message = str(exc) if isinstance(exc, SyncdError) else f"{type(exc).__name__}: {exc}"
             self.publisher.record_failure(space, folder, message)
-            log.error("space.failed", error=message, kept="the published copy")
+            log.error("space.failed", error=message, kept=kept(self.publisher, folder))
             return SpaceOutcome(space.id, folder, space.name, "failed", error=message)
         finally:
             structlog.contextvars.clear_contextvars()
@@ -131,6 +149,7 @@ def run_sync(
     started = time.monotonic()
     outcome = RunOutcome(run_id=run_id)
     options = RenderOptions(math=settings.output.math)
+    client.start_run()
     try:
         log.info("sync.started", output=str(publisher.output_dir))
         try:
@@ -145,9 +164,30 @@ def run_sync(
         folders = publisher.assign_folders(selected)
         if on_listed is not None:
             on_listed(selected)
-        runner = _SpaceRunner(publisher, folders, cancel)
+        runner = _SpaceRunner(publisher, folders, cancel, client)
         index = SiteIndex(publisher.server_url)
-        should_stop = cancel.is_set if cancel is not None else None
+
+        def should_stop() -> bool:
+            return (cancel is not None and cancel.is_set()) or client.unavailable is not None
+
+        def server_gone(done: dict[str, SpaceOutcome]) -> RunOutcome:
+            """The run stops: every space without a result failed with the server's cause."""
+            reason = client.unavailable
+            assert reason is not None
+            for space in selected:
+                if space.id not in done:
+                    publisher.record_failure(space, folders[space.id], reason)
+                    done[space.id] = SpaceOutcome(space.id, folders[space.id], space.name, "failed", error=reason)
+            outcome.spaces = [done[space.id] for space in selected]
+            outcome.error = reason
+            if on_space_done is not None:
+                for result in outcome.spaces:
+                    on_space_done(result)
+            log.error(
+                "sync.failed", error=reason, server=client.server_url, seconds=round(time.monotonic() - started, 3),
+                kept="every published space; what was fetched stays in the page cache",
+            )  # fmt: skip
+            return outcome
 
         def each_space(step: Callable[[Item], Result], items: list[Item]) -> list[Result]:
             """``sync.concurrency`` spaces at a time; results in order."""
@@ -183,6 +223,8 @@ def run_sync(
         _keep_for_the_run()
         plans = [item for item in listed if isinstance(item, SpacePlan)]
         done = {item.space_id: item for item in listed if isinstance(item, SpaceOutcome)}
+        if client.unavailable is not None:
+            return server_gone(done)
 
         # Quiet spaces with no reference into another space are done; the index is needed only
         # when a space changed or one depends on another.
@@ -203,6 +245,8 @@ def run_sync(
         _keep_for_the_run()
         plans = [item for item in completed if isinstance(item, SpacePlan)]
         done.update((item.space_id, item) for item in completed if isinstance(item, SpaceOutcome))
+        if client.unavailable is not None:
+            return server_gone(done)
         if plans:  # the index serves builds only
             laid_out = {plan.space.id for plan in plans}
             for state in list(publisher.state.spaces.values()):
@@ -222,6 +266,8 @@ def run_sync(
             return built
 
         done.update((result.space_id, result) for result in each_space(build, plans))
+        if client.unavailable is not None:
+            return server_gone(done)
 
         # A space whose build failed stays as published: spaces that link into it are checked
         # against that copy (most find nothing changed, one that linked to a moved page rebuilds).

@@ -29,7 +29,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from tests.loopback import Answer, serve
+from tests.loopback import Answer, ServerDeath, serve
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "test-session-token-0123456789"
@@ -93,6 +93,12 @@ class DocmostDouble:
         self.gate_reached = threading.Event()
         self.delay = 0.0  # seconds every answer waits (to see requests overlap)
         self._clock = 0
+        self.dead = False
+        self.died_at: float | None = None  # time.monotonic() of the death (see ``die_after``)
+        self._death: tuple[str, int, int] | None = None
+        self._death_gate = threading.Event()
+        self._death_seen = 0  # requests for the death's path so far
+        self._death_waiting = 0
         spaces_body = json.loads((self.root / "api" / "spaces.json").read_text(encoding="utf-8"))
         recorded_slugs = {path.stem for path in (self.root / "api" / "recent").glob("*.json")}
         self.spaces: list[dict[str, Any]] = [
@@ -141,7 +147,36 @@ class DocmostDouble:
 
     # ---- answering --------------------------------------------------------------------------
 
+    def die_after(self, path: str, answered: int = 0, in_flight: int = 1) -> None:
+        """The server dies as a killed process does (see ``ServerDeath``) once ``answered``
+        requests for ``path`` have been answered and ``in_flight`` more are being answered:
+        those wait for the death, which meets them mid-answer. Served loopback only."""
+        self._death = (path, answered, in_flight)
+
+    def _dies_here(self, path: str) -> None:
+        if self.dead:
+            raise ServerDeath
+        if self._death is None:
+            return
+        target, answered, in_flight = self._death
+        if path != target and not path.startswith(target + "/"):
+            return
+        with self.lock:
+            self._death_seen += 1
+            if self._death_seen <= answered:
+                return
+            self._death_waiting += 1
+            dying = self._death_waiting >= in_flight
+            if dying:
+                self.dead, self.died_at = True, time.monotonic()
+        if dying:
+            self._death_gate.set()
+        else:
+            self._death_gate.wait(timeout=60)
+        raise ServerDeath
+
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        self._dies_here(path)
         payload = json.loads(body) if body else {}
         with self.lock:
             self.requests.append((path, payload))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,11 @@ Responder = Callable[[str, str, dict[str, str], bytes], Answer]
 """(method, path, lower-cased request headers, request body) → the answer."""
 
 
+class ServerDeath(Exception):
+    """Raised by a responder: the server dies as a killed process does. It stops listening (new
+    connections are refused) and every open connection is shut, the one asking included."""
+
+
 def _reason(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -36,11 +42,24 @@ def serve(respond: Responder) -> Iterator[str]:
     """Serve on 127.0.0.1 on a free port; yields the base URL."""
 
     class Handler(socketserver.StreamRequestHandler):
+        server: Server
+
         def setup(self) -> None:
             super().setup()
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.server.opened(self.connection)
+
+        def finish(self) -> None:
+            self.server.closed(self.connection)
+            super().finish()
 
         def handle(self) -> None:
+            try:
+                self._handle()
+            except ServerDeath:
+                self.server.die()
+
+        def _handle(self) -> None:
             while True:
                 request_line = self.rfile.readline(65537)
                 if not request_line.strip():
@@ -74,6 +93,37 @@ def serve(respond: Responder) -> Iterator[str]:
     class Server(socketserver.ThreadingTCPServer):
         daemon_threads = True
         allow_reuse_address = True
+
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            self.connections: set[socket.socket] = set()
+            self.connections_lock = threading.Lock()
+            self.dead = False
+
+        def opened(self, connection: socket.socket) -> None:
+            with self.connections_lock:
+                self.connections.add(connection)
+            if self.dead:
+                raise ServerDeath  # accepted in the moment before the server stopped listening
+
+        def closed(self, connection: socket.socket) -> None:
+            with self.connections_lock:
+                self.connections.discard(connection)
+
+        def die(self) -> None:
+            """Stop listening, then shut every open connection (a reset where data is unread)."""
+            with self.connections_lock:
+                first, self.dead = not self.dead, True
+                connections = list(self.connections)
+            if first:  # new connections are refused from here on; the accept loop ends
+                self.socket.shutdown(socket.SHUT_RDWR)
+                threading.Thread(target=self.shutdown, daemon=True).start()
+            for connection in connections:
+                try:
+                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
         def handle_error(self, request: Any, client_address: Any) -> None:
             return None  # a client that hung up (a killed daemon) is part of the tests

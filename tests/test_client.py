@@ -23,6 +23,7 @@ from docmost_syncd.errors import (
     DownloadError,
     NotFoundError,
     RateLimitedError,
+    ServerUnavailableError,
 )
 from tests.conftest import BASE_URL, PASSWORD, LogCapture
 from tests.docmost_double import FIXTURES, TOKEN, VERSIONS, DocmostDouble, Reply, recorded
@@ -461,10 +462,22 @@ def test_connect_errors_are_retried_then_reported(docmost_settings: DocmostSetti
 
     sleeps: list[float] = []
     client = DocmostClient(docmost_settings, transport=httpx.MockTransport(refuse), sleep=sleeps.append)
-    with client, pytest.raises(DocmostError, match="ConnectError after 3 attempt"):
-        client.login()
-    assert len(attempts) == 3
-    assert len(sleeps) == 2
+    with client:
+        with pytest.raises(
+            ServerUnavailableError,
+            match=r"http://docmost.test is unreachable: connection refused \(POST /api/auth/login, 3 attempts\)",
+        ):
+            client.login()
+        assert len(attempts) == 3
+        assert len(sleeps) == 2
+        # The server is gone for the rest of the run: nothing more is sent until the next run.
+        with pytest.raises(ServerUnavailableError):
+            client.list_spaces()
+        assert len(attempts) == 3
+        client.start_run()
+        with pytest.raises(ServerUnavailableError):
+            client.login()
+        assert len(attempts) == 6
 
 
 def test_no_more_requests_in_flight_than_configured(docmost_settings: DocmostSettings) -> None:

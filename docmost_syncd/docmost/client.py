@@ -12,14 +12,19 @@ A Docmost server is someone's production wiki, so the client is polite by constr
   never connected, or the server answered 429/502/503 (``Retry-After`` is honoured). A timeout
   after sending, or a 504, may mean the server is still busy with it: that request fails;
 * requests run on worker threads, so a stopping daemon walks away from a hung request at once
-  (``cancel``) instead of waiting out its timeout.
+  (``cancel``) instead of waiting out its timeout;
+* a server that is gone (its port closed, connections reset, its name or certificate refused,
+  the same 5xx again and again) stops the run at the first request that exhausts its retries:
+  nothing queued is sent, and every later request of the run fails at once (``unavailable``).
 """
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -40,6 +45,7 @@ from docmost_syncd.errors import (
     DownloadError,
     NotFoundError,
     RateLimitedError,
+    ServerUnavailableError,
 )
 from docmost_syncd.log import get_logger
 
@@ -55,6 +61,13 @@ OLDEST_VERSION = (0, 70, 0)
 RETRY_STATUSES = frozenset({429, 502, 503})
 # Never reached the server (or the server closed the connection): safe to send again.
 RETRY_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.RemoteProtocolError)
+# Causes that will not go away within this run once a request has exhausted its retries on them:
+# the port is closed, the name does not resolve, the certificate is refused, the server resets
+# or drops connections. (A pool timeout is our own queue, not the server.)
+SERVER_GONE_ERRORS = (
+    httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError,
+)  # fmt: skip
+SAME_5XX_IN_A_ROW = 3  # requests in a row answered with one 5xx status: the server, not one page
 
 RequestObserver = Callable[[str, int | str, bool], None]
 """Called once per HTTP attempt with (endpoint, status or error name, is_retry)."""
@@ -96,6 +109,27 @@ def _endpoint(path: str) -> str:
     return "/api/files" if path.startswith("/api/files/") else path
 
 
+def _cause(exc: BaseException) -> str:
+    """What went wrong on the wire, in words (``[Errno 111] Connection refused`` → ``connection refused``)."""
+    text = str(exc) or type(exc).__name__
+    match = re.search(r"\[Errno -?\d+\] ([^\]\[]+)", text)
+    if match:
+        text = match.group(1).strip()
+    return text[:1].lower() + text[1:]
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    """A refused certificate or handshake: sending again cannot help."""
+    seen: BaseException | None = exc
+    for _depth in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def parse_version(text: str) -> tuple[int, int, int] | None:
     match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
     if not match:
@@ -108,7 +142,9 @@ class _Workers:
     daemon threads, so a request abandoned by a stopping daemon cannot hold up its exit."""
 
     def __init__(self, size: int) -> None:
-        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Batch[Any], int]] = queue.SimpleQueue()
+        self._tasks: queue.SimpleQueue[tuple[contextvars.Context, Callable[[], Any], _Batch[Any], int]] = (
+            queue.SimpleQueue()
+        )
         self._size = size
         self._started = 0
         self._lock = threading.Lock()
@@ -127,15 +163,21 @@ class _Workers:
 
     def map(self, tasks: list[Callable[[], T]], cancel: threading.Event | None) -> list[T]:
         """Run the tasks on the workers, ``size`` at a time; the first failure is raised after
-        all have ended. Whatever a task does besides its request (parsing, keeping the page)
-        runs on the worker too: no hand-off between threads per request."""
+        all have ended, except a gone server's: that one is raised at once, the tasks not yet
+        started never start and those in flight are abandoned. Whatever a task does besides its
+        request (parsing, keeping the page) runs on the worker too: no hand-off between threads
+        per request. Each task runs in the caller's context, so its log lines carry the run's
+        and the space's fields."""
         self._start()
         batch: _Batch[T] = _Batch(len(tasks))
         for index, task in enumerate(tasks):
-            self._tasks.put((task, batch, index))
+            self._tasks.put((contextvars.copy_context(), task, batch, index))
         while not batch.done.wait(0.05 if cancel is not None else None):
             if cancel is not None and cancel.is_set():
+                batch.abandon(CancelledError("requests abandoned: shutting down"))
                 raise CancelledError("requests abandoned: shutting down")
+        if batch.abandoned is not None:
+            raise batch.abandoned
         if batch.errors:
             raise min(batch.errors, key=lambda failed: failed[0])[1]
         return batch.values  # type: ignore[return-value]
@@ -143,9 +185,11 @@ class _Workers:
     def _work(self) -> None:
         self._local.worker = True
         while True:
-            task, batch, index = self._tasks.get()
+            context, task, batch, index = self._tasks.get()
+            if batch.abandoned is not None:
+                continue  # its caller has gone: the request is never sent
             try:
-                batch.settle(index, task(), None)
+                batch.settle(index, context.run(task), None)
             except BaseException as exc:  # handed to the caller, who raises it
                 batch.settle(index, None, exc)
 
@@ -157,6 +201,7 @@ class _Batch(Generic[T]):
     def __init__(self, size: int) -> None:
         self.values: list[T | None] = [None] * size
         self.errors: list[tuple[int, BaseException]] = []
+        self.abandoned: BaseException | None = None  # why the caller stopped waiting
         self.done = threading.Event()
         self._remaining = size
         self._lock = threading.Lock()
@@ -165,6 +210,9 @@ class _Batch(Generic[T]):
 
     def settle(self, index: int, value: T | None, error: BaseException | None) -> None:
         with self._lock:
+            if isinstance(error, ServerUnavailableError) and self.abandoned is None:
+                self.abandoned = error
+                self.done.set()
             if error is not None:
                 self.errors.append((index, error))
             else:
@@ -172,6 +220,12 @@ class _Batch(Generic[T]):
             self._remaining -= 1
             if self._remaining == 0:
                 self.done.set()
+
+    def abandon(self, reason: BaseException) -> None:
+        with self._lock:
+            if self.abandoned is None:
+                self.abandoned = reason
+            self.done.set()
 
 
 class DocmostClient:
@@ -199,6 +253,9 @@ class DocmostClient:
         self._random = random.Random()  # noqa: S311 - backoff jitter, not cryptography
         self._workers = _Workers(settings.max_parallel_requests)
         self._version: tuple[int, int, int] | None = None
+        self._unavailable: str | None = None  # why the server is gone for the rest of this run
+        self._same_5xx: tuple[int, int] = (0, 0)  # (status, requests in a row answered with it)
+        self._health_lock = threading.Lock()
         verify: Any = str(settings.ca_bundle) if settings.ca_bundle else settings.verify_tls
         if settings.url.startswith("http://"):
             verify = False  # no TLS to verify: skip loading the CA bundle (a third of start-up)
@@ -226,6 +283,39 @@ class DocmostClient:
     def close(self) -> None:
         # Never POST /api/auth/logout: it revokes the session server-side.
         self._http.close()
+
+    # ---- a server that is gone -----------------------------------------------------------------
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why the server is gone for the rest of this run; None while it answers."""
+        return self._unavailable
+
+    @property
+    def server_url(self) -> str:
+        return self._settings.url or ""
+
+    def start_run(self) -> None:
+        """A new run tries the server afresh, whatever ended the last one."""
+        with self._health_lock:
+            self._unavailable, self._same_5xx = None, (0, 0)
+
+    def _gone(self, cause: str, method: str, endpoint: str, attempts: int) -> ServerUnavailableError:
+        """Mark the server gone for this run (the first cause wins) and return the error to raise."""
+        with self._health_lock:
+            if self._unavailable is None:
+                tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+                self._unavailable = f"Docmost at {self._settings.url} is unreachable: {cause} ({method} {endpoint}, {tries})"
+            return ServerUnavailableError(self._unavailable)
+
+    def _note_answer(self, status: int, method: str, endpoint: str) -> None:
+        """Count requests in a row that ended with the same 5xx; enough of them mean the server is broken."""
+        with self._health_lock:
+            previous, run = self._same_5xx
+            self._same_5xx = (status, run + 1 if status == previous else 1) if status >= 500 else (0, 0)
+            broken = self._same_5xx[1] >= SAME_5XX_IN_A_ROW
+        if broken:
+            raise self._gone(f"HTTP {status} on {SAME_5XX_IN_A_ROW} requests in a row", method, endpoint, 1)
 
     def _wait(self, seconds: float) -> None:
         """Sleep that a stopping daemon interrupts."""
@@ -321,6 +411,8 @@ class DocmostClient:
         for attempt in range(1, attempts + 1):
             if self._cancel is not None and self._cancel.is_set():
                 raise CancelledError(f"{method} {endpoint} not sent: shutting down")
+            if self._unavailable is not None:
+                raise ServerUnavailableError(self._unavailable)
 
             def exchange() -> httpx.Response:
                 request = self._http.build_request(
@@ -340,11 +432,14 @@ class DocmostClient:
                 response = self._workers.run(exchange, self._cancel)
             except RETRY_ERRORS as exc:
                 self._observe(endpoint, type(exc).__name__, attempt > 1)
-                if attempt == attempts:
+                final = attempt == attempts or _is_tls_failure(exc)
+                if final and isinstance(exc, SERVER_GONE_ERRORS):
+                    raise self._gone(_cause(exc), method, endpoint, attempt) from None
+                if final:
                     raise DocmostError(
-                        f"{method} {self._settings.url}{endpoint}: {type(exc).__name__} after {attempt} attempt(s)"
+                        f"{method} {self._settings.url}{endpoint}: {_cause(exc)} after {attempt} attempt(s)"
                     ) from None
-                self._log.warning("http.retry", endpoint=endpoint, error=type(exc).__name__, attempt=attempt)
+                self._log.warning("http.retry", endpoint=endpoint, error=_cause(exc), attempt=attempt)
                 self._sleep(self._backoff(attempt))
                 continue
             except httpx.TimeoutException as exc:
@@ -353,10 +448,15 @@ class DocmostClient:
                     f"{method} {self._settings.url}{endpoint}: no answer within the timeout; not retried, "
                     "since the server may still be working on it"
                 ) from None
+            except SERVER_GONE_ERRORS as exc:  # reset while the answer was on its way: not resent
+                self._observe(endpoint, type(exc).__name__, attempt > 1)
+                raise self._gone(_cause(exc), method, endpoint, attempt) from None
             except httpx.TransportError as exc:
                 self._observe(endpoint, type(exc).__name__, attempt > 1)
-                raise DocmostError(f"{method} {self._settings.url}{endpoint}: {type(exc).__name__}") from None
+                raise DocmostError(f"{method} {self._settings.url}{endpoint}: {_cause(exc)}") from None
             self._observe(endpoint, response.status_code, attempt > 1)
+            if response.status_code in retry_statuses and response.status_code >= 500 and attempt == attempts:
+                raise self._gone(f"HTTP {response.status_code}", method, endpoint, attempt)
             if response.status_code in retry_statuses and attempt < attempts:
                 wait = _retry_after(response)
                 if wait is not None and wait > MAX_RETRY_AFTER_SECONDS:
@@ -370,6 +470,7 @@ class DocmostClient:
                 )  # fmt: skip
                 self._sleep(delay)
                 continue
+            self._note_answer(response.status_code, method, endpoint)
             if self._on_progress is not None:
                 self._on_progress()
             return response
