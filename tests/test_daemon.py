@@ -181,6 +181,32 @@ def test_sigkill_mid_run_then_restart_recovers(served: tuple[DocmostDouble, str]
         assert restarted.terminate() == 0
 
 
+def test_a_run_against_a_gone_server_leaves_the_daemon_running_and_not_ready(
+    served: tuple[DocmostDouble, str], tmp_path: Path
+) -> None:
+    double, url = served
+    down = Reply(503, b'{"message": "Service Unavailable", "statusCode": 503}', {"content-type": "application/json"})
+    double.replies["/api/auth/login"] = [down] * 5  # every attempt of the first run's login
+    port = free_port()
+    daemon = DaemonProcess(write_config(tmp_path, url, port), daemon_env(tmp_path))
+    try:
+        failed = daemon.wait_for("sync.failed")
+        assert url in failed["error"] and "HTTP 503" in failed["error"]
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        assert ready.status_code == 503
+        assert ready.json()["not_ready"][0] == f"the last run failed: {failed['error']}"
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert 'docmost_syncd_runs_total{result="failed"} 1.0' in metrics
+        assert daemon.proc.poll() is None  # the daemon lives on
+        # The server is back: the next run (asked for now, past the back-off) publishes.
+        daemon.signal(signal.SIGUSR1)
+        finished = daemon.wait_for("sync.finished")
+        assert (finished["published"], finished["failed"]) == (3, 0)
+        assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
+    finally:
+        assert daemon.terminate() == 0
+
+
 def test_second_daemon_on_the_same_output_is_refused(
     served: tuple[DocmostDouble, str], tmp_path: Path
 ) -> None:

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from docmost_syncd.config import Settings
-from docmost_syncd.daemon.runner import Daemon
+from docmost_syncd.daemon.runner import Daemon, retry_delay
 from docmost_syncd.publish.publisher import SpaceOutcome
 from docmost_syncd.run import RunOutcome, make_publisher
 from tests.conftest import LogCapture
@@ -61,3 +61,10 @@ def test_hook_failure_is_logged_with_its_status(tmp_path: Path, logs: LogCapture
     finished = next(e for e in logs.events() if e["event"] == "hook.finished")
     assert finished["exit_status"] == 3 and finished["level"] == "error" and finished["changed"] == "eng"
     assert marker.read_text() == "eng"
+
+
+def test_failing_runs_back_off_but_never_beyond_an_hour_or_a_period() -> None:
+    period = 600.0
+    delays = [retry_delay(failed, period) for failed in range(0, 7)]
+    assert delays == [0.0, 0.0, 600.0, 1800.0, 3600.0, 3600.0, 3600.0]
+    assert retry_delay(5, 7200.0) == 7200.0  # a schedule slower than an hour keeps its own pace

@@ -45,6 +45,16 @@ from docmost_syncd.run import RunOutcome, make_publisher, run_sync
 
 JOB_ID = "sync"
 STALL_SECONDS = 600.0  # a run with no progress for this long counts as hung (/healthz 503)
+LONGEST_RETRY_DELAY = 3600.0  # failing runs back off to one an hour (or one a tick, if longer)
+
+
+def retry_delay(failed_runs: int, period: float) -> float:
+    """How long after a failed run the next may start: the next tick after one failure, then
+    1, 3, 7... periods after it, never more than an hour (or one period, when that is longer).
+    Ticks still come on the schedule, so runs are never more frequent than the schedule."""
+    if failed_runs <= 1:
+        return 0.0
+    return float(min(period * (2 ** (failed_runs - 1) - 1), max(period, LONGEST_RETRY_DELAY)))
 
 
 def make_trigger(settings: Settings) -> BaseTrigger:
@@ -73,6 +83,8 @@ class Daemon:
         self.last_listed: list[str] = []  # space ids of the last run that listed spaces
         self.last_success: dict[str, float] = {}  # space id -> when its job last succeeded
         self.consecutive_failed_runs = 0
+        self.next_attempt = 0.0  # time.monotonic() before which a scheduled run is deferred
+        self.forced = False  # SIGUSR1 asked for this run: no deferral
         self.exit_code = 0
         self.publisher: Publisher | None = None
         self.client: DocmostClient | None = None
@@ -91,6 +103,10 @@ class Daemon:
 
     def healthy(self) -> bool:
         return not self.running or time.monotonic() - self.last_beat < STALL_SECONDS
+
+    def _period(self) -> float:
+        """Seconds between two ticks of the schedule."""
+        return self._max_age() / 2
 
     def _max_age(self) -> float:
         interval = self.settings.sync.effective_interval
@@ -118,17 +134,28 @@ class Daemon:
                 "error": state.last_error,
             }
         max_age = self._max_age()
+        not_ready: list[str] = [] if self.last_listed else ["no run has listed the spaces yet"]
         for space_id in self.last_listed:
             last = self.last_success.get(space_id)
-            ready = ready and last is not None and now - last < max_age
-        body = {
+            if last is None or now - last >= max_age:
+                ready = False
+                known = self.publisher.state.get(space_id)
+                folder = known.folder if known is not None else space_id
+                not_ready.append(f"space {folder} has not synced successfully within {max_age:g} s")
+        if self.last_run is not None and self.last_run.error:
+            ready = False
+            not_ready.insert(0, f"the last run failed: {self.last_run.error}")
+        body: dict[str, Any] = {
             "running": self.running,
             "seconds_since_progress": round(time.monotonic() - self.last_beat, 3),
             "last_run": None
             if self.last_run is None
-            else {"run_id": self.last_run.run_id, "failed": self.last_run.failed},
+            else {"run_id": self.last_run.run_id, "failed": self.last_run.failed, "error": self.last_run.error},
+            "consecutive_failed_runs": self.consecutive_failed_runs,
             "spaces": spaces,
         }
+        if not ready:
+            body["not_ready"] = not_ready
         return self.healthy(), ready, body
 
     # ---- runs --------------------------------------------------------------------------------
@@ -157,6 +184,13 @@ class Daemon:
         """One scheduled run; never raises (APScheduler would only log it)."""
         if not self.run_lock.acquire(blocking=False) or self.stop_requested.is_set():
             return
+        forced, self.forced = self.forced, False
+        wait = self.next_attempt - time.monotonic()
+        if wait > 0 and not forced:
+            self.log.info("sync.deferred", failed_runs=self.consecutive_failed_runs,
+                          seconds_left=round(wait, 3), reason="the last runs failed; backing off")  # fmt: skip
+            self.run_lock.release()
+            return
         self.running = True
         self.beat()
         started = time.monotonic()
@@ -174,6 +208,8 @@ class Daemon:
             self.metrics.runs.labels(result="failed" if outcome.failed else "ok").inc()
             self.metrics.run_seconds.observe(time.monotonic() - started)
             self.consecutive_failed_runs = self.consecutive_failed_runs + 1 if outcome.failed else 0
+            delay = retry_delay(self.consecutive_failed_runs, self._period()) if outcome.failed else 0.0
+            self.next_attempt = time.monotonic() + delay
             self._status(outcome)
             if outcome.changed and not self.cancel.is_set():
                 self._post_sync_hook(outcome)
@@ -319,6 +355,7 @@ class Daemon:
                 self._reload()
             if self.run_now.is_set() and not self.running:  # a request during a run waits for its end
                 self.run_now.clear()
+                self.forced = True
                 assert self.scheduler is not None
                 self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
             if not self.running:
