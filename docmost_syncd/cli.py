@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="only this space (name, slug or id; glob allowed); repeatable",
     )
+    sync.add_argument(
+        "--allow-removal",
+        action="store_true",
+        help="publish this run even where it removes more pages or spaces than sync.removal_guard allows",
+    )
     convert = commands.add_parser("convert", help="offline: postprocess and publish one export ZIP")
     convert.add_argument("zip", type=Path, metavar="ZIP", help="a Docmost space export (markdown, ZIP)")
     convert.add_argument("--output", type=Path, required=True, metavar="DIR", help="output folder")
@@ -141,7 +146,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
     loaded = _load(args)
     require_server(loaded.settings, loaded.path)
-    return run_once(loaded.settings, only=args.space)
+    return run_once(loaded.settings, only=args.space, allow_removal=args.allow_removal)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -114,6 +114,10 @@ class SyncSettings(_Section):
     spaces_include: list[str] = Field(default_factory=list)
     spaces_exclude: list[str] = Field(default_factory=list)
     prune_removed_spaces: bool = True
+    # A run may remove at most this share of a space's published pages (and any number up to
+    # removal_guard_pages); past that the space is not published until confirmed (--allow-removal).
+    removal_guard: float = Field(default=0.5, gt=0, le=1)
+    removal_guard_pages: int = Field(default=20, ge=0)
     max_failures: int | None = Field(default=None, ge=1)
     shutdown_deadline: Duration = 60.0
     misfire_grace: Duration = 300.0

@@ -54,6 +54,10 @@ class BuildError(SyncdError):
     """Turning a space into markdown failed; the published copy stays."""
 
 
+class RemovalRefusedError(SyncdError):
+    """A run would remove more published pages or spaces than ``sync.removal_guard`` allows."""
+
+
 class PublishError(SyncdError):
     """Staging or swapping a space failed; the published copy stays."""
 

@@ -29,7 +29,7 @@ import structlog
 from docmost_syncd.config import Settings
 from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.docmost.models import Space
-from docmost_syncd.errors import CancelledError, ServerUnavailableError, SyncdError
+from docmost_syncd.errors import CancelledError, RemovalRefusedError, ServerUnavailableError, SyncdError
 from docmost_syncd.index import SiteIndex
 from docmost_syncd.job import SpacePlan, build_space, complete, lay_out, list_space
 from docmost_syncd.log import get_logger
@@ -66,10 +66,25 @@ def _selected(space: Space, include: list[str], exclude: list[str]) -> bool:
     return (not include or matches(include)) and not matches(exclude)
 
 
-def _prune(publisher: Publisher, listed: set[str]) -> list[str]:
-    """Unpublish every space this tool published that is no longer listed (or now excluded)."""
+CONFIRM = "confirm with `docmost-syncd sync --once --allow-removal` (stop the daemon first), or raise sync.removal_guard"
+
+
+def _prune(publisher: Publisher, listed: set[str], allow_removal: bool) -> list[str]:
+    """Unpublish every space this tool published that is no longer listed (or now excluded);
+    unless that is every published space (a permission change, not an editor's act), which
+    waits for a confirmation."""
+    gone = [sid for sid in publisher.state.spaces if sid not in listed]
+    published = [state for state in publisher.state.spaces.values() if state.published]
+    if published and not allow_removal and all(state.space_id in gone for state in published):
+        for state in published:
+            get_logger().error(
+                "space.prune_refused", space=state.folder, pages=state.pages,
+                reason=f"this run would remove every published space ({len(published)}); {CONFIRM}",
+                kept="the published copy",
+            )  # fmt: skip
+        return []
     pruned = []
-    for space_id in [sid for sid in publisher.state.spaces if sid not in listed]:
+    for space_id in gone:
         folder = publisher.unpublish(space_id)
         if folder:
             pruned.append(folder)
@@ -124,6 +139,30 @@ class _SpaceRunner:
             structlog.contextvars.clear_contextvars()
 
 
+def check_removal(publisher: Publisher, plan: SpacePlan, settings: Settings) -> None:
+    """Refuse a build that would remove more of a space's published pages than the guard allows:
+    a permission change or a bulk move to the trash must not empty a site in one run."""
+    state = publisher.state.get(plan.space.id)
+    guard = settings.sync
+    if state is None or not state.published or state.pages <= guard.removal_guard_pages:
+        return
+    metadata = publisher.published_metadata(plan.folder) or {}
+    published: set[str] = set()
+    stack = list(metadata.get("pages") or [])
+    while stack:
+        entry = stack.pop()
+        if isinstance(entry, dict):
+            published.add(str(entry.get("id")))
+            stack.extend(entry.get("children") or [])
+    staying = {page.id for page in plan.model.walk()} if plan.model is not None else set()
+    lost = len(published - staying)
+    if lost > guard.removal_guard_pages and lost > guard.removal_guard * len(published):
+        raise RemovalRefusedError(
+            f"this run would remove {lost} of the {len(published)} published pages of {plan.folder} "
+            f"(more than sync.removal_guard = {guard.removal_guard:g} of them); {CONFIRM}"
+        )
+
+
 def _keep_for_the_run() -> None:
     """What the stages so far built (listings, records, the index, the layout) lives until the
     run ends: move it out of the cyclic collector's way. Its full passes otherwise rescan every
@@ -141,8 +180,10 @@ def run_sync(
     on_space_done: Callable[[SpaceOutcome], None] | None = None,
     on_listed: Callable[[list[Space]], None] | None = None,
     cancel: threading.Event | None = None,
+    allow_removal: bool = False,
 ) -> RunOutcome:
-    """One run over every selected space; never raises for a single space's failure."""
+    """One run over every selected space; never raises for a single space's failure.
+    ``allow_removal`` lets this run remove more than ``sync.removal_guard`` allows."""
     run_id = uuid.uuid4().hex[:12]
     structlog.contextvars.bind_contextvars(run_id=run_id)
     log = get_logger()
@@ -259,6 +300,8 @@ def run_sync(
         # 3. builds
         def build(plan: SpacePlan) -> SpaceOutcome:
             def step() -> SpaceOutcome:
+                if not allow_removal:
+                    check_removal(publisher, plan, settings)
                 return report(plan, build_space(client, publisher, plan, index, options, should_stop))
 
             built = runner(plan.space, step)
@@ -289,7 +332,7 @@ def run_sync(
             for result in outcome.spaces:
                 on_space_done(result)
         if settings.sync.prune_removed_spaces and not only and not stopping:
-            outcome.pruned = _prune(publisher, {space.id for space in selected})
+            outcome.pruned = _prune(publisher, {space.id for space in selected}, allow_removal)
         counts = {
             r: sum(1 for s in outcome.spaces if s.result == r)
             for r in ("published", "unchanged", "empty", "failed")
@@ -317,7 +360,7 @@ def make_publisher(settings: Settings) -> Publisher:
     )
 
 
-def run_once(settings: Settings, only: list[str] | None = None) -> int:
+def run_once(settings: Settings, only: list[str] | None = None, allow_removal: bool = False) -> int:
     """`sync --once`: lock the output folder, recover, sync every selected space once.
     Returns 0 when everything succeeded, 1 when something failed."""
     assert settings.output.dir is not None
@@ -326,6 +369,6 @@ def run_once(settings: Settings, only: list[str] | None = None) -> int:
         publisher = make_publisher(settings)
         publisher.recover()
         with DocmostClient(settings.docmost) as client:
-            outcome = run_sync(settings, client, publisher, only=only)
+            outcome = run_sync(settings, client, publisher, only=only, allow_removal=allow_removal)
         publisher.close()  # the retired copies: published already, deleted before we exit
     return 1 if outcome.failed else 0

@@ -586,3 +586,53 @@ def test_an_output_of_the_export_based_release_is_taken_over(
     assert {slug: (output / slug).stat().st_ino for slug in before} == before
     assert not (output / ".docmost-syncd" / "downloads").exists()
     assert os.listdir(output / ".docmost-syncd" / "cache")
+
+
+# ---- no silent mass removal -------------------------------------------------------------------------
+
+
+def test_a_space_that_lost_most_of_its_pages_waits_for_a_confirmation(
+    published: dict[str, dict[str, str]], routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
+    pages = routed.pages_of("bulk")
+    leaves = [item["id"] for item in pages if item["id"] not in {p.get("parentPageId") for p in pages}]
+    trashed: list[str] = []
+    while len(trashed) <= 0.6 * len(pages):  # a bulk move to the trash
+        trashed += routed.trash(leaves.pop())
+    outcome = sync(settings)
+    assert results(outcome)["bulk"] == "failed"
+    refused = [event for event in logs.events() if event["event"] == "space.failed"]
+    assert [event["space"] for event in refused] == ["bulk"]
+    assert f"would remove {len(trashed)} of the " in refused[0]["error"]
+    assert "--allow-removal" in refused[0]["error"] and refused[0]["kept"] == "the published copy"
+    assert_untouched(settings, {"bulk": published["bulk"]})
+
+    confirmed = sync(settings, allow_removal=True)
+    assert results(confirmed)["bulk"] == "published"
+    assert settings.output.dir is not None
+    assert len(page_files(settings.output.dir / "bulk")) == published_page_count(routed, "bulk")
+
+
+def test_a_few_pages_gone_are_published_without_asking(
+    published: dict[str, dict[str, str]], routed: DocmostDouble, settings: Settings
+) -> None:
+    pages = routed.pages_of("bulk")
+    leaves = [item["id"] for item in pages if item["id"] not in {p.get("parentPageId") for p in pages}]
+    for page_id in leaves[:21]:  # more than removal_guard_pages, far less than half
+        routed.trash(page_id)
+    assert results(sync(settings))["bulk"] == "published"
+
+
+def test_a_run_that_would_prune_every_space_prunes_none(
+    published: dict[str, dict[str, str]], routed: DocmostDouble, settings: Settings, logs: LogCapture
+) -> None:
+    routed.spaces.clear()  # the sync account lost its access to every space
+    outcome = sync(settings)
+    assert outcome.pruned == []
+    refused = [event for event in logs.events() if event["event"] == "space.prune_refused"]
+    assert sorted(event["space"] for event in refused) == sorted(published)
+    assert all("--allow-removal" in event["reason"] for event in refused)
+    assert_untouched(settings, published)
+
+    confirmed = sync(settings, allow_removal=True)
+    assert sorted(confirmed.pruned) == sorted(published)
