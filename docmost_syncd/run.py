@@ -14,6 +14,7 @@ in, publishes nothing more, and says so in one line; what was fetched stays in t
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import gc
 import threading
@@ -132,6 +133,8 @@ class _SpaceRunner:
             return SpaceOutcome(space.id, folder, space.name, "failed", error=gone)
         except Exception as exc:
             message = str(exc) if isinstance(exc, SyncdError) else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                message = self.publisher.disk_full(folder, exc)
             self.publisher.record_failure(space, folder, message)
             log.error("space.failed", error=message, kept=kept(self.publisher, folder))
             return SpaceOutcome(space.id, folder, space.name, "failed", error=message)

@@ -636,7 +636,7 @@ class DocmostClient:
 
         try:
             response = self._call(path, None, read=receive)
-        except (DownloadError, CancelledError, DocmostError):
+        except BaseException:  # a full disk too: no partial file takes room from the next build
             destination.unlink(missing_ok=True)
             raise
         if response.status_code == 404:

@@ -115,6 +115,14 @@ class Publisher:
             folders[space.id] = folder
         return folders
 
+    def disk_full(self, folder: str, exc: OSError) -> str:
+        """The message of a build that ran out of room (ENOSPC, EDQUOT)."""
+        free = shutil.disk_usage(self.output_dir).free
+        return (
+            f"{exc.strerror or exc} in {self.output_dir} ({free // 1024**2} MiB free now) while building "
+            f"{folder}; its staging folder was removed"
+        )
+
     def check_disk(self, folder: str, extra_bytes: int = 0) -> None:
         """Refuse to build when the disk could not hold a second copy of the space."""
         known = next((s for s in self.state.spaces.values() if s.folder == folder), None)
