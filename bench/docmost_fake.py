@@ -17,6 +17,7 @@ import json
 import random
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from urllib.parse import quote, unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.loopback import Answer, serve
+from tests.loopback import Answer, ServerDeath, serve
 
 SPACE_ID = "01a2184d-0000-7000-8000-000000000001"
 TOKEN = "bench-token"
@@ -121,6 +122,8 @@ class FakeDocmost:
         self._ordered: list[FakePage] | None = None  # newest edit first; None after an edit
         self._keys: list[tuple[str, str]] = []  # their (updatedAt, id), ascending, for bisect
         self._info: dict[str, bytes] = {}  # page id → its /api/pages/info answer, made once
+        self.death: tuple[str, int] | None = None  # (route, requests answered): then it dies
+        self.died_at: float | None = None  # time.monotonic() of the death
 
     def content(self, page: FakePage) -> dict[str, Any]:
         index = self.index_of[page.id]
@@ -176,6 +179,10 @@ class FakeDocmost:
         route = "/api/files" if path.startswith("/api/files/") else path
         with self.lock:
             self.requests[route] += 1
+            if self.death is not None and route == self.death[0] and self.requests[route] > self.death[1]:
+                self.died_at = self.died_at or time.monotonic()
+            if self.died_at is not None:
+                raise ServerDeath  # as a killed server: refuses connections, drops those open
         if path == "/api/auth/login":
             return 200, {**JSON, "set-cookie": f"authToken={TOKEN}; Path=/"}, b'{"success":true,"status":200}'
         if path == "/api/version":
