@@ -17,9 +17,32 @@ from dataclasses import dataclass, field
 PAGE_URL = re.compile(r"^(?:/s/(?P<space>[^/]+))?/p/(?:[^/]*-)?(?P<slug_id>[A-Za-z0-9]{6,})/?$")
 
 
+WORD_JOINER = "\u2060"  # invisible, and no line may break at it
+REVERSE_SOLIDUS_OPERATOR = "\u29f5"  # ⧵, drawn as a backslash
+# Where a label could end the script element it is copied into, or open an HTML comment there.
+_MARKUP_OPENING = re.compile(r"<(?=[/!?])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tabs and line breaks stay
+
+
+def safe_label(text: str) -> str:
+    """A title, label or icon as Docusaurus may copy it into HTML unescaped, looking the same.
+
+    Docusaurus writes every page's breadcrumbs into ``<script type="application/ld+json">`` with
+    ``JSON.stringify``, which leaves ``</script>`` as it is: a title could end the script element
+    and add markup to every page below it. A word joiner after each ``<`` that opens ``</``,
+    ``<!`` or ``<?`` breaks every such sequence and shows nothing. Control characters (NUL, bidi
+    marks are not controls and stay; tabs and line breaks, which YAML and HTML take as blanks, too)
+    become spaces. A backslash becomes ⧵ (U+29F5, drawn the same): Docusaurus copies front matter
+    into a JavaScript string without escaping backslashes (stringify-object 3), so ``C:\\new``
+    would show a line break and a trailing or ``\\u`` backslash fails the whole build."""
+    text = _MARKUP_OPENING.sub("<" + WORD_JOINER, _CONTROL.sub(" ", text))
+    return text.replace("\\", REVERSE_SOLIDUS_OPERATOR)
+
+
 def display_title(title: str | None) -> str:
-    """What the sidebar and front matter show: the exact Docmost title, or Docmost's 'Untitled'."""
-    return title if title and title.strip() else "Untitled"
+    """What the sidebar and front matter show: the exact Docmost title (safe as a label), or
+    Docmost's 'Untitled'."""
+    return safe_label(title) if title and title.strip() else "Untitled"
 
 
 def sibling_order(position: str, page_id: str) -> tuple[bytes, str]:

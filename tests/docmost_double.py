@@ -331,9 +331,19 @@ class DocmostDouble:
                 item["updatedAt"] = data["updatedAt"] = stamp
                 self.items[current], self.info[current] = item, data
 
+    def add_space(self, slug: str, name: str) -> str:
+        """A new, empty space, shaped like a recorded one."""
+        with self.lock:
+            self._clock += 1
+            space_id = f"01a2dddd-{self._clock:04x}-7000-8000-{self._clock:012x}"
+            self.spaces.append(dict(copy.deepcopy(self.spaces[0]), id=space_id, slug=slug, name=name))
+        return space_id
+
     def create(self, slug: str, title: str, parent_id: str | None = None, text: str = "New page.") -> str:
-        """A new page, shaped like a recorded one of the same space."""
-        template_id = next(iter(sorted(i["id"] for i in self.pages_of(slug))))
+        """A new page, shaped like a recorded one (of the same space, when it has any)."""
+        space_id = self.space_ids[slug]
+        own = sorted(i["id"] for i in self.pages_of(slug))
+        template_id = own[0] if own else sorted(self.items)[0]
         with self.lock:
             self._clock += 1
             number = self._clock
@@ -342,9 +352,9 @@ class DocmostDouble:
         item = dict(
             copy.deepcopy(self.items[template_id]), id=page_id, slugId=slug_id, title=title, icon=None
         )
-        item.update(parentPageId=parent_id, position=f"z{number:05d}")
+        item.update(parentPageId=parent_id, position=f"z{number:05d}", spaceId=space_id)
         data = dict(copy.deepcopy(self.info[template_id]), id=page_id, slugId=slug_id, title=title, icon=None)
-        data.update(parentPageId=parent_id, position=item["position"], deletedAt=None)
+        data.update(parentPageId=parent_id, position=item["position"], deletedAt=None, spaceId=space_id)
         data["content"] = {
             "type": "doc",
             "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}],

@@ -24,6 +24,9 @@ PLAIN = ROOT / "tests" / "site"
 NODE = shutil.which("node")
 NPM = shutil.which("npm")
 NODE_MISSING = "Node.js and npm are not installed on this machine"
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+CHROMIUM_MISSING = "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
 
 
 def install_node_modules(scratch: Path) -> Path:
@@ -138,3 +141,29 @@ def write_pitfalls_zip(path: Path) -> int:
             }
         archive.writestr("docmost-metadata.json", json.dumps(metadata))
     return len(pages)
+
+
+@contextmanager
+def headless_chromium(profile: Path) -> Iterator[Any]:
+    """Debian's Chromium through its chromedriver, headless, with a profile under ``profile``.
+    Dialogs are left open for the test to find, and the console is kept."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert CHROMIUM is not None and CHROMEDRIVER is not None
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    options.page_load_strategy = "eager"  # embeds point at the internet, which this machine has not
+    options.set_capability("unhandledPromptBehavior", "ignore")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    for argument in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1400,1000", f"--user-data-dir={profile}",
+    ):  # fmt: skip
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()

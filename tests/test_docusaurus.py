@@ -140,7 +140,7 @@ def test_the_kitchen_sink_shows_what_docmost_shows(fmt: str, kit_build: Callable
     assert re.search(r'<div class="docmost-image docmost-image--sized" style="width:64px', media)
     assert "notes.txt" in media and "hello.pdf" in media
     embeds = article(kitchen, "Embeds")
-    assert embeds.count("<iframe") == 12
+    assert embeds.count("<iframe") == 11
     assert 'src="https://player.vimeo.com/video/76979871"' in embeds
     layout = article(kitchen, "Layout-Blocks")
     assert 'class="docmost-status docmost-status--blue">In progress' in layout

@@ -18,6 +18,7 @@ import yaml
 
 from docmost_syncd import job
 from docmost_syncd.config import DocmostSettings, Settings
+from docmost_syncd.model import REVERSE_SOLIDUS_OPERATOR, WORD_JOINER
 from docmost_syncd.publish import writer as writer_module
 from docmost_syncd.publish.publisher import Publisher
 from docmost_syncd.run import RunOutcome
@@ -105,7 +106,9 @@ def check_level(
         path = space_root / str(node["path"])
         meta = front_matter(path)
         assert meta["sidebar_position"] == position
-        assert meta["title"] == (node["title"] if str(node["title"] or "").strip() else "Untitled")
+        # The exact title, as a reader sees it (see model.safe_label: a backslash is drawn as ⧵).
+        shown = str(meta["title"]).replace(REVERSE_SOLIDUS_OPERATOR, "\\").replace(WORD_JOINER, "")
+        assert shown == (node["title"] if str(node["title"] or "").strip() else "Untitled")
         if node["children"]:
             assert path.parent.name == path.stem  # <name>/<name>.md(x), the category index
             category = json.loads((path.parent / "_category_.json").read_text())

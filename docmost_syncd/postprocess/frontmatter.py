@@ -10,7 +10,7 @@ import re
 
 import yaml
 
-from docmost_syncd.model import Page
+from docmost_syncd.model import Page, safe_label
 
 # libyaml's emitter when PyYAML has it (same output as SafeDumper, several times faster).
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -32,8 +32,8 @@ def front_matter(page: Page) -> str:
     }
     if page.icon:
         # The sidebar shows the page's emoji the way Docmost's sidebar does.
-        fields["sidebar_label"] = f"{page.icon} {page.display_title}"
-        fields["docmost_icon"] = page.icon
+        fields["sidebar_label"] = f"{safe_label(page.icon)} {page.display_title}"
+        fields["docmost_icon"] = safe_label(page.icon)
     dumped = yaml.dump(
         fields, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False, width=10_000
     )

@@ -94,6 +94,11 @@ _DROPPED = set("()[]{}<>'\"`,;!$^~|*?")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _DASHES = re.compile(r"-{2,}")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])$", re.IGNORECASE)
+# Docusaurus drops a number prefix from file and folder names when it makes doc ids and URLs
+# (its DefaultNumberPrefixParser: "2023-Plan" → "Plan", though not date or version shapes such
+# as "2023-11-05-Notes"): "2023 Plan" and "2024 Plan" would share an id and fail the build.
+_NUMBER_PREFIX = re.compile(r"^(\d+)[-_.]+(?=[^-_.])")
+_NOT_A_NUMBER_PREFIX = re.compile(r"^\d+[-_.]\d+")
 
 MAX_NAME_BYTES = 120
 
@@ -132,12 +137,15 @@ def slugify(title: str) -> str:
 
 
 def safe_name(title: str | None, fallback: str) -> str:
-    """A path component that is never empty, ``.``/``..`` or a Windows device name."""
+    """A path component that is never empty, ``.``/``..`` or a Windows device name, and that
+    Docusaurus takes as it is (no number prefix it would drop)."""
     name = slugify(title or "")
     if not name:
         name = slugify(fallback) or "page"
     if _WINDOWS_RESERVED.match(name.split(".")[0]):
         name = f"{name}-page"
+    if not _NOT_A_NUMBER_PREFIX.match(name):
+        name = _NUMBER_PREFIX.sub(r"\1", name)  # "2023-Plan" → "2023Plan": the number stays in the URL
     return name
 
 

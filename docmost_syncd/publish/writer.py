@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from docmost_syncd.errors import BuildError
-from docmost_syncd.model import Page, SpaceModel
+from docmost_syncd.model import Page, SpaceModel, safe_label
 
 METADATA_FILE = "_metadata.json"
 CATEGORY_FILE = "_category_.json"
@@ -298,7 +298,7 @@ def category_json(page: Page) -> bytes:
 
 
 def root_category_json(model: SpaceModel) -> bytes:
-    return json_lines({"label": model.name})
+    return json_lines({"label": safe_label(model.name)})
 
 
 def category_path(page: Page) -> str:

@@ -206,7 +206,7 @@ def subpages(_node: Node, ctx: RenderContext) -> str:
     lines = []
     for child in ctx.resolver.children():
         label = f"{child.icon} {child.title}" if child.icon else child.title
-        lines.append(f"- [{escape_text(label)}]({link_destination(child.url)})")
+        lines.append(f"- [{escape_text(label, in_link=True)}]({link_destination(child.url)})")
     return "\n".join(lines)
 
 
@@ -256,8 +256,10 @@ def transclusion_reference(node: Node, ctx: RenderContext) -> str:
 def base(node: Node, ctx: RenderContext) -> str:
     """A database embed: a link to the database page (its rows are not part of a page's content)."""
     target = ctx.resolver.page(attrs(node).get("pageId"), None, None)
-    title = escape_text(target.title or "Database")
-    return f"📊 [{title}]({link_destination(target.url)})" if target.url else f"📊 {title}"
+    title = target.title or "Database"
+    if target.url is None:
+        return f"📊 {escape_text(title)}"
+    return f"📊 [{escape_text(title, in_link=True)}]({link_destination(target.url)})"
 
 
 def footnotes(node: Node, ctx: RenderContext) -> str:

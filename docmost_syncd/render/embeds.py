@@ -1,6 +1,7 @@
 """The URL an embed shows, as Docmost's editor computes it (``embed-provider.ts``,
 ``getEmbedUrlAndProvider``): the stored ``src`` is what the user pasted; the iframe loads the
-provider's embed URL. Only http(s) URLs are ever embedded."""
+provider's embed URL. Only the known providers' http(s) embed URLs are ever embedded: anything
+else is written as a link to what the user pasted."""
 
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ PROVIDERS: list[_Provider] = [
         ),
         lambda _m, url: f"https://www.figma.com/embed?url={url}&embed_host=docmost",
     ),
+    ("figma", re.compile(r"^https://(?:www\.)?figma\.com/embed\?"), lambda _m, url: url),  # already its embed URL
     ("typeform", re.compile(r"^(https?:)?(//)?[\w.]+\.typeform\.com/to/.+"), lambda _m, url: url),
-    ("miro", re.compile(r"^https://(www\.)?miro\.com/app/board/([\w-]+=)"), _miro),
+    ("miro", re.compile(r"^https://(www\.)?miro\.com/app/(?:board|live-embed)/([\w-]+=)"), _miro),
     (
         "youtube",
         re.compile(
@@ -90,12 +92,13 @@ def safe_url(url: str) -> str | None:
 
 
 def embed_url(src: str) -> tuple[str | None, str]:
-    """(the URL the iframe loads, the provider's name) for an embed node's ``src``."""
+    """(the URL the iframe loads, the provider's name) for an embed node's ``src``; (None, "")
+    when no known provider makes it."""
     for name, pattern, make in PROVIDERS:
         match = pattern.match(src)
         if match:
             return safe_url(make(match, src)), name
-    return safe_url(src), "iframe"
+    return None, ""
 
 
 _YOUTUBE_ID = re.compile(
@@ -107,6 +110,6 @@ def youtube_embed_url(src: str, start: object = None) -> str | None:
     """The tiptap YouTube node's iframe URL (``https://www.youtube.com/embed/<id>``)."""
     match = _YOUTUBE_ID.search(src)
     if not match:
-        return safe_url(src)
+        return None
     url = f"https://www.youtube.com/embed/{match.group(1)}"
     return f"{url}?start={start}" if isinstance(start, int) and start > 0 else url

@@ -110,8 +110,9 @@ def _split_edges(items: list[Node | _Group]) -> tuple[str, list[Node | _Group], 
 class InlineWriter:
     """One line-oriented buffer of phrasing output."""
 
-    def __init__(self, ctx: RenderContext, *, line_start: bool = True) -> None:
+    def __init__(self, ctx: RenderContext, *, line_start: bool = True, in_link: bool = False) -> None:
         self.ctx = ctx
+        self.in_link = in_link
         self.parts: list[str] = []
         self.line_start = line_start
         self.needs_punctuation = False  # a closing delimiter that only punctuation may follow
@@ -156,10 +157,12 @@ class InlineWriter:
         for number, line in enumerate(value.split("\n")):
             if number:
                 hard_break(self, {})
-            self.emit(escape_text(line, line_start=self.at_line_start(), in_table=self.ctx.in_table))
+            self.emit(
+                escape_text(line, line_start=self.at_line_start(), in_table=self.ctx.in_table, in_link=self.in_link)
+            )
 
-    def inner(self, items: list[Node | _Group], *, line_start: bool = False) -> str:
-        sub = InlineWriter(self.ctx, line_start=line_start)
+    def inner(self, items: list[Node | _Group], *, line_start: bool = False, in_link: bool = False) -> str:
+        sub = InlineWriter(self.ctx, line_start=line_start, in_link=in_link or self.in_link)
         sub.group(_Group(None, items))
         return sub.text()
 
@@ -208,24 +211,24 @@ class InlineWriter:
     def link(self, group: _Group) -> None:
         href = str(attrs(group.mark or {}).get("href") or "")
         target = self.ctx.resolver.link(href) if href else None
-        inner = self.inner(group.items)
         if target is None or target.url is None:
-            self.emit(inner)
+            self.emit(self.inner(group.items))
             return
+        inner = self.inner(group.items, in_link=True)
         shown = "".join(str(i.get("text") or "") for i in group.items if isinstance(i, dict))
         if target.title and (not inner or shown.strip() == href):
-            inner = escape_text(target.title)  # a bare URL as text reads better as the page's title
-        label = inner or escape_text(target.url)
+            inner = escape_text(target.title, in_link=True)  # a bare URL as text reads better as the page's title
+        label = inner or escape_text(target.url, in_link=True)
         self.emit(f"[{label}]({link_destination(target.url)})")
 
 
 def _highlight(attributes: dict[str, object]) -> tuple[str, jsx.Attributes]:
-    color = jsx.css_value(attributes.get("color"))
+    color = jsx.css_color(attributes.get("color"))
     return "mark", {"style": {"backgroundColor": color} if color else None}
 
 
 def _text_style(attributes: dict[str, object]) -> tuple[str, jsx.Attributes]:
-    color = jsx.css_value(attributes.get("color"))
+    color = jsx.css_color(attributes.get("color"))
     return "span", {"style": {"color": color} if color else None}
 
 
@@ -264,7 +267,7 @@ def mention(out: InlineWriter, node: Node) -> None:
     if target.url is None:
         out.text_value(title)
         return
-    out.emit(f"[{escape_text(title, in_table=out.ctx.in_table)}]({link_destination(target.url)})")
+    out.emit(f"[{escape_text(title, in_table=out.ctx.in_table, in_link=True)}]({link_destination(target.url)})")
 
 
 def math_inline(out: InlineWriter, node: Node) -> None:

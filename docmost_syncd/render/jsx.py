@@ -12,7 +12,12 @@ import re
 from collections.abc import Mapping
 
 _SAFE_ATTRIBUTE = re.compile(r"^[\w ./:%#,()-]*$")
-_CSS_VALUE = re.compile(r"^[#\w\s.,()%+-]{1,64}$")
+# Style values of the shapes Docmost writes, and nothing else: colours as #hex, rgb()/rgba()/
+# hsl()/hsla() of numbers, or a name; lengths as a number with px, % or em.
+_CSS_COLOR = re.compile(
+    r"^(?:#[0-9a-fA-F]{3,8}|(?:rgb|rgba|hsl|hsla)\(\s*[\d.]+%?(?:\s*[,/ ]\s*[\d.]+%?){2,3}\s*\)|[a-zA-Z]{3,24})$"
+)
+_CSS_LENGTH = re.compile(r"^\d{1,5}(?:\.\d{1,3})?(?:px|%|em|rem)$")
 
 
 class Expression(str):
@@ -22,10 +27,16 @@ class Expression(str):
 Attributes = Mapping[str, str | int | float | bool | Mapping[str, str | int | float] | None]
 
 
-def css_value(value: object) -> str | None:
-    """A colour or length from a page attribute, or None when it is not a plain CSS value."""
+def css_color(value: object) -> str | None:
+    """A colour from a page attribute, or None when it is not of a shape Docmost writes."""
     text = str(value).strip() if value is not None else ""
-    return text if text and _CSS_VALUE.match(text) else None
+    return text if _CSS_COLOR.match(text) else None
+
+
+def css_length(value: object) -> str | None:
+    """A width from a page attribute (``"50%"``, ``"320px"``), or None."""
+    text = str(value).strip() if value is not None else ""
+    return text if _CSS_LENGTH.match(text) else None
 
 
 def attributes(attrs: Attributes) -> str:

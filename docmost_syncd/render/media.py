@@ -91,7 +91,7 @@ def _box_style(a: dict[str, object], *, sized: bool = True) -> dict[str, str]:
     if sized and isinstance(width, int | float) and width > 0:
         style["width"] = f"{int(width)}px"
         style["maxWidth"] = "100%"
-    elif sized and isinstance(width, str) and jsx.css_value(width):
+    elif sized and isinstance(width, str) and jsx.css_length(width):
         style["width"] = width
     align = a.get("align") or "center"
     if align in ("center", "right"):
@@ -114,7 +114,7 @@ def image(node: Node, ctx: RenderContext) -> str:
     alt = str(a.get("alt") or a.get("title") or "")
     if url is None:
         return _missing(ctx, alt or _file_name(a))
-    picture = f"![{escape_text(alt)}]({link_destination(url)})"
+    picture = f"![{escape_text(alt, in_link=True)}]({link_destination(url)})"
     style = _box_style(a)
     if not style:
         return picture
@@ -136,7 +136,7 @@ def _player(node: Node, ctx: RenderContext, tag: str) -> str:
     if url is None:
         return _missing(ctx, name)
     if published and _extension(url) not in PLAYABLE:
-        return f"[{escape_text(name)}]({link_destination(url)})"  # a download, not a player
+        return f"[{escape_text(name, in_link=True)}]({link_destination(url)})"  # a download, not a player
     ctx.use_jsx()
     source = jsx.require(url) if published else url
     player = jsx.void_tag(
@@ -161,7 +161,7 @@ def pdf(node: Node, ctx: RenderContext) -> str:
     name = _file_name(a)
     if url is None:
         return _missing(ctx, name)
-    download = f"[{escape_text(name)}]({link_destination(url)})"
+    download = f"[{escape_text(name, in_link=True)}]({link_destination(url)})"
     if published and _extension(url) not in EMBEDDABLE_DOCUMENTS:
         return download
     ctx.use_jsx()
@@ -186,7 +186,7 @@ def attachment(node: Node, ctx: RenderContext) -> str:
         return "📎 " + _missing(ctx, name)
     size = a.get("size")
     suffix = f" ({_size(size)})" if isinstance(size, int) and size >= 0 else ""
-    return f"📎 [{escape_text(name)}]({link_destination(url)}){suffix}"
+    return f"📎 [{escape_text(name, in_link=True)}]({link_destination(url)}){suffix}"
 
 
 def _size(size: int) -> str:
@@ -218,19 +218,27 @@ def _iframe(ctx: RenderContext, a: dict[str, object], url: str, title: str) -> s
     return jsx.block("div", {"className": "docmost-embed", "style": _box_style(a, sized=False)}, frame)
 
 
+def _not_embedded(src: str) -> str:
+    """What no known provider embeds: a link to it when it is a web address, else its text."""
+    url = safe_url(src)
+    if url is None:
+        return escape_text(src, line_start=True)
+    return f"[{escape_text(src, in_link=True)}]({link_destination(url)})"
+
+
 def embed(node: Node, ctx: RenderContext) -> str:
     a = attrs(node)
     src = str(a.get("src") or "")
     url, provider = embed_url(src)
     if url is None:
-        return escape_text(src, line_start=True)
-    name = str(a.get("provider") or provider)
-    return _iframe(ctx, a, url, f"{name} embed")
+        return _not_embedded(src)
+    return _iframe(ctx, a, url, f"{provider} embed")
 
 
 def youtube(node: Node, ctx: RenderContext) -> str:
     a = attrs(node)
-    url = youtube_embed_url(str(a.get("src") or ""), a.get("start"))
+    src = str(a.get("src") or "")
+    url = youtube_embed_url(src, a.get("start"))
     if url is None:
-        return escape_text(str(a.get("src") or ""), line_start=True)
+        return _not_embedded(src)
     return _iframe(ctx, a, url, "YouTube video")

@@ -82,7 +82,7 @@ def _pipe_table(rows: list[list[Node]], ctx: RenderContext) -> str:
 def _cell_style(cell: Node) -> dict[str, str]:
     a = attrs(cell)
     style = {}
-    background = jsx.css_value(a.get("backgroundColor"))
+    background = jsx.css_color(a.get("backgroundColor"))
     if background:
         style["backgroundColor"] = background
     if a.get("align") in ("left", "center", "right"):
