@@ -19,11 +19,11 @@ from docmost_syncd.config import LimitsSettings, LoadedConfig, effective_config,
 from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import ConfigError, LockedError, SyncdError
 from docmost_syncd.log import configure_logging, get_logger
-from docmost_syncd.postprocess.naming import safe_name
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher
 from docmost_syncd.publish.state import StateStore
 from docmost_syncd.publish.swap import STATE_DIR_NAME
+from docmost_syncd.site.naming import safe_name
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
 EXPORT_SUFFIX = "-space-export.zip"
@@ -61,9 +61,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish this run even where it removes more pages or spaces than sync.removal_guard allows",
     )
-    convert = commands.add_parser("convert", help="offline: postprocess and publish one export ZIP")
+    convert = commands.add_parser("convert", help="offline: build and publish one export ZIP")
     convert.add_argument("zip", type=Path, metavar="ZIP", help="a Docmost space export (markdown, ZIP)")
     convert.add_argument("--output", type=Path, required=True, metavar="DIR", help="output folder")
+    convert.add_argument(
+        "--math",
+        choices=("text", "katex"),
+        default="text",
+        help="formulas as LaTeX code (text, any site) or $…$ for remark-math + rehype-katex (katex, the site kit)",
+    )
     convert.add_argument(
         "--space",
         metavar="NAME",
@@ -164,6 +170,7 @@ def _space_name_from_zip(path: Path) -> str:
 
 def _cmd_convert(args: argparse.Namespace) -> int:
     from docmost_syncd.archive.convert import convert_export  # the ZIP path: loaded only here
+    from docmost_syncd.render import RenderOptions
 
     configure_logging("auto", "info")
     log = get_logger()
@@ -179,7 +186,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         publisher.recover()
         try:
             folder = publisher.assign_folders([space])[space.id]
-            outcome = convert_export(publisher, args.zip, space, folder)
+            outcome = convert_export(publisher, args.zip, space, folder, RenderOptions(math=args.math))
         except SyncdError as exc:
             log.error(
                 "space.failed", space=folder, source=str(args.zip), error=str(exc), kept="the published copy"

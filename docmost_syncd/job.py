@@ -23,18 +23,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from docmost_syncd import __version__
 from docmost_syncd.cache import PageCache, PageRecord, content_digest
 from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.docmost.models import ListedPage, Space
 from docmost_syncd.errors import BuildError, CancelledError, NotFoundError
-from docmost_syncd.index import Answers, PageResolver, SiteIndex, SpaceFiles, files_used, foreign_description
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import Page, SpaceModel, build_tree, drop_empty_placeholders
-from docmost_syncd.postprocess.frontmatter import front_matter
-from docmost_syncd.postprocess.layout import assign_paths, attachment_path
 from docmost_syncd.publish.publisher import BuildSummary, Publisher, SpaceOutcome
 from docmost_syncd.publish.writer import (
     CATEGORY_FILE,
@@ -47,6 +44,16 @@ from docmost_syncd.publish.writer import (
     verify_output,
 )
 from docmost_syncd.render import RENDERER_VERSION, RenderOptions, analyse_page, render_page
+from docmost_syncd.site.frontmatter import front_matter
+from docmost_syncd.site.index import (
+    Answers,
+    PageResolver,
+    SiteIndex,
+    SpaceFiles,
+    files_used,
+    foreign_description,
+)
+from docmost_syncd.site.layout import assign_paths, attachment_path
 
 StopCheck = Callable[[], bool]
 
@@ -212,6 +219,43 @@ def unchanged(publisher: Publisher, plan: SpacePlan, index: SiteIndex) -> bool:
     )
 
 
+class PageSource(Protocol):
+    """Where a build reads page contents and attachments: the server (through the page cache)
+    for ``sync``, an export ZIP for ``convert``."""
+
+    def content(self, page_id: str) -> Any:
+        """A page's content as the editor's JSON."""
+        ...
+
+    def place_files(self, writer: StagingWriter, wanted: dict[str, str], warnings: list[str]) -> dict[str, str]:
+        """Put the attachments (id → file name) into the build; their published paths by id."""
+        ...
+
+
+@dataclass
+class ServerSource:
+    """Pages of the server: contents from the page cache (a damaged or missing entry of this
+    space is fetched again, never fatal), attachments from the cache or downloaded."""
+
+    client: DocmostClient
+    publisher: Publisher
+    plan: SpacePlan
+    index: SiteIndex
+
+    def content(self, page_id: str) -> Any:
+        indexed = self.index.pages.get(page_id)
+        cache = self.publisher.cache
+        content = cache.content(page_id, indexed.updated_at or "") if indexed else None
+        if content is None and page_id in self.plan.records:
+            data = self.client.page(page_id)
+            content = data.get("content")
+            cache.store(page_id, str(data.get("updatedAt") or self.plan.records[page_id].updated_at), content)
+        return content
+
+    def place_files(self, writer: StagingWriter, wanted: dict[str, str], warnings: list[str]) -> dict[str, str]:
+        return _place_files(self.client, self.publisher, writer, wanted, warnings)
+
+
 def _place_files(
     client: DocmostClient,
     publisher: Publisher,
@@ -254,7 +298,7 @@ def _place_files(
 
 
 def build_space(
-    client: DocmostClient,
+    source: PageSource,
     publisher: Publisher,
     plan: SpacePlan,
     index: SiteIndex,
@@ -276,25 +320,13 @@ def build_space(
     for page in model.walk():
         wanted.update(files_used(index, plan.records[page.id].facts.refs))
 
-    def load_content(page_id: str) -> Any:
-        """A page's content from the cache; a page of this space whose entry is damaged or
-        missing is fetched again (never fatal)."""
-        indexed = index.pages.get(page_id)
-        content = publisher.cache.content(page_id, indexed.updated_at or "") if indexed else None
-        if content is None and page_id in plan.records:
-            data = client.page(page_id)
-            content = data.get("content")
-            publisher.cache.store(
-                page_id, str(data.get("updatedAt") or plan.records[page_id].updated_at), content
-            )
-        return content
-
+    load_content = source.content
     unknown = sorted({kind for record in plan.records.values() for kind in record.facts.unknown})
     for kind in unknown:
         log.warning("render.unknown_node", type=kind, detail="written as its text; a newer Docmost?")
     identity = plan.identity(options)
     with publisher.building(folder) as writer:
-        paths = SpaceFiles(_place_files(client, publisher, writer, wanted, warnings))
+        paths = SpaceFiles(source.place_files(writer, wanted, warnings))
         answers = Answers(index, model, paths)
         foreign: dict[str, str] = {}  # what rendering noted; the answers note the same for reused pages
         pages = 0

@@ -31,12 +31,12 @@ from docmost_syncd.config import Settings
 from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import CancelledError, RemovalRefusedError, ServerUnavailableError, SyncdError
-from docmost_syncd.index import SiteIndex
-from docmost_syncd.job import SpacePlan, build_space, complete, lay_out, list_space
+from docmost_syncd.job import ServerSource, SpacePlan, build_space, complete, lay_out, list_space
 from docmost_syncd.log import get_logger
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.render import RenderOptions
+from docmost_syncd.site.index import SiteIndex
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -305,7 +305,8 @@ def run_sync(
             def step() -> SpaceOutcome:
                 if not allow_removal:
                     check_removal(publisher, plan, settings)
-                return report(plan, build_space(client, publisher, plan, index, options, should_stop))
+                source = ServerSource(client, publisher, plan, index)
+                return report(plan, build_space(source, publisher, plan, index, options, should_stop))
 
             built = runner(plan.space, step)
             assert isinstance(built, SpaceOutcome)

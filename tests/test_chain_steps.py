@@ -9,9 +9,8 @@ import pytest
 
 from docmost_syncd.errors import BuildError
 from docmost_syncd.model import Attachment, Page, SpaceModel, drop_empty_placeholders
-from docmost_syncd.postprocess.layout import assign_attachment_paths, assign_paths
-from docmost_syncd.postprocess.links import LinkIndex, rewrite_links
 from docmost_syncd.publish.writer import StagingWriter, verify_output
+from docmost_syncd.site.layout import assign_attachment_paths, assign_paths
 
 
 def page(
@@ -93,107 +92,6 @@ def test_attachment_paths_are_safe_and_unique_per_id() -> None:
         "_assets/01a2184c-bc35-70f9-81e8-a7b13349c8ee/seukeurinsyas_1.png",
         "_assets/01a2184c-bc73-762f-a0fc-9afbc3adcafb/notes_-and-_todo.txt",
     ]
-
-
-# ---- links ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def linked() -> tuple[SpaceModel, Page, Page, Page]:
-    target = page(
-        "t",
-        "Q&A @team (draft)",
-        "a1",
-        source="Security365 환경/Q&A @team (draft).md",
-        location=("Security365 환경", "Q&A @team (draft).md"),
-    )
-    other = page(
-        "o",
-        "OIDC",
-        "a2",
-        source="Security365 환경/OIDC.md",
-        slug_id="uhP7ZiE8hY",
-        location=("Security365 환경", "OIDC.md"),
-    )
-    home = page("h", "Security365 환경", "a0", [target, other], source="Security365 환경.md",
-                location=("Security365 환경.md",))  # fmt: skip
-    model = space(home)
-    model.attachments = {"01a2184c-bc5d-7529-b3a8-e2ad4108f976": Attachment(
-        "01a2184c-bc5d-7529-b3a8-e2ad4108f976", "API_spec_v2.pdf", "files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf")}  # fmt: skip
-    assign_paths(model)
-    assign_attachment_paths(model)
-    return model, home, target, other
-
-
-def rewrite(model: SpaceModel, on: Page, body: str) -> tuple[str, list[str], LinkIndex]:
-    index = LinkIndex.build(model, "https://docmost.example.com")
-    warnings: list[str] = []
-    return rewrite_links(body, on, index, warnings), warnings, index
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        ("[q](Security365%20%ED%99%98%EA%B2%BD/Q%26A%20%40team%20%28draft%29.md)", "[q](Q-and-A-at-team-draft.md)"),
-        ("[o](https://docmost.example.com/s/sec-common/p/oidc-uhP7ZiE8hY)", "[o](OIDC.md)"),
-        ("[o](/s/sec-common/p/uhP7ZiE8hY)", "[o](OIDC.md)"),
-        ("http://127.0.0.1:3000/s/sec-common/p/uhP7ZiE8hY", "[OIDC](OIDC.md)"),
-        ("<https://example.com/x>", "[https://example.com/x](https://example.com/x)"),
-        ("[ext](https://docmost.com/docs)", "[ext](https://docmost.com/docs)"),
-        ("[pdf](files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf)",
-         "[pdf](../_assets/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf)"),
-        ("![pdf](/api/files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf)",
-         "![pdf](../_assets/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf)"),
-        ("`[o](/s/sec-common/p/uhP7ZiE8hY)`", "`[o](/s/sec-common/p/uhP7ZiE8hY)`"),
-        ('<img src="/api/files/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf">',
-         '<img src="../_assets/01a2184c-bc5d-7529-b3a8-e2ad4108f976/API_spec_v2.pdf">'),
-        ("[srv](/settings/account)", "[srv](https://docmost.example.com/settings/account)"),
-        ('<a href="/settings/account">s</a>', '<a href="https://docmost.example.com/settings/account">s</a>'),
-        ('<a href="https://example.com/x">x</a>', '<a href="https://example.com/x">x</a>'),
-    ],
-)  # fmt: skip
-def test_link_forms(linked: tuple[SpaceModel, Page, Page, Page], body: str, expected: str) -> None:
-    model, home, _target, _other = linked
-    out, warnings, _index = rewrite(model, home, body)
-    assert out == expected
-    assert warnings == []
-
-
-def test_an_anchor_into_an_export_is_dropped_with_a_warning(
-    linked: tuple[SpaceModel, Page, Page, Page],
-) -> None:
-    """Docmost's markdown export writes no heading ids, so ``#section`` would name no heading in
-    the published page and Docusaurus would report a broken anchor."""
-    model, home, _target, _other = linked
-    body = "[o](http://127.0.0.1:3000/s/sec-common/p/-uhP7ZiE8hY#section)"
-    out, warnings, _index = rewrite(model, home, body)
-    assert out == "[o](OIDC.md)"
-    assert warnings == [f"link {body[4:-1]!r} kept without its anchor: the export carries no heading ids"]
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        (
-            "Link to trashed page: [trash](http://127.0.0.1:3000/s/sec-common/p/NRmzKmptQc)",
-            "Link to trashed page: trash",
-        ),
-        ("[gone](Security365%20%ED%99%98%EA%B2%BD/Deleted.md)", "gone"),
-        ("![lost](files/01a2184c-ffff-7529-b3a8-e2ad4108f976/x.png)", "lost"),
-        ("![rel](images/x.png)", "rel"),
-        (
-            "http://127.0.0.1:3000/s/sec-common/p/KNUiHE8jdW",
-            "`http://127.0.0.1:3000/s/sec-common/p/KNUiHE8jdW`",
-        ),
-    ],
-)
-def test_dead_links_become_plain_text_with_a_warning(
-    linked: tuple[SpaceModel, Page, Page, Page], body: str, expected: str
-) -> None:
-    model, home, _target, _other = linked
-    out, warnings, _index = rewrite(model, home, body)
-    assert out == expected
-    assert len(warnings) == 1
 
 
 # ---- placeholders and verification --------------------------------------------------------------

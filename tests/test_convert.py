@@ -95,7 +95,7 @@ def test_links_with_an_encoded_slash_find_their_page_on_servers_before_095(tmp_p
     )
     text = home.read_text()
     assert "[see C++ page](C-plus-plus-and-Java.md)" in text
-    assert "(../meomeideu/hangeul-gyeongro-haha/teseuteu-hangeul.md)" in text
+    assert re.search(r"\(\.\./meomeideu/hangeul-gyeongro-haha/teseuteu-hangeul\.mdx?\)", text)
 
 
 def write_export(path: Path, pages: dict[str, str], parents: dict[str, str] | None = None) -> dict[str, str]:
@@ -146,7 +146,7 @@ def test_hostile_names_are_pages_like_any_other(tmp_path: Path, capsys: pytest.C
     assert f"[other]({plain.name})" in dotted.read_text() and f"[dotted]({dotted.name})" in plain.read_text()
     drive = published[ids["C:\\x.md"]].read_text()
     assert "[]()" not in drive and "A PDF block:  and named." in drive
-    assert sum("empty link" in w for w in warnings_of(capsys)) == 2
+    assert sum("empty link" in w for w in warnings_of(capsys)) == 1  # one line per page and reason
     assert all(p.resolve().is_relative_to(output.resolve()) for p in output.rglob("*"))
     assert not (tmp_path.parent / "escape.md").exists() and not (tmp_path / "escape.md").exists()
     assert unresolved_links(output) == []

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docmost_syncd.postprocess.naming import MAX_NAME_BYTES, safe_name, slugify, unique_names
+from docmost_syncd.site.naming import MAX_NAME_BYTES, safe_name, slugify, unique_names
 
 VECTORS = json.loads(
     (Path(__file__).parent / "fixtures" / "reference" / "original-tool-vectors.json").read_text()

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from docmost_syncd.model import WORD_JOINER
-from docmost_syncd.postprocess.layout import attachment_path
 from docmost_syncd.render import ChildPage, Link, RenderOptions, analyse_page, render_page
 from docmost_syncd.render.markdown import UNSAFE, escape_text
+from docmost_syncd.site.layout import attachment_path
 from tests.sitekit import KIT, NODE
 
 PAGES = Path(__file__).parent / "fixtures" / "docmost-0.95.0-pages" / "api" / "pages-info"

@@ -1,4 +1,9 @@
-"""``docmost-syncd convert``: one space export ZIP through the markdown chain into its folder."""
+"""``docmost-syncd convert``: one space export ZIP through the build ``sync`` uses.
+
+The ZIP is read as a page source (``source.py``): its pages listed from ``docmost-metadata.json``,
+their markdown parsed into the editor's nodes; from there the steps are ``sync``'s own — layout
+and the link index, render, front matter, write, verify, swap — so both commands escape, name and
+link alike."""
 
 from __future__ import annotations
 
@@ -6,20 +11,25 @@ import time
 from pathlib import Path
 
 from docmost_syncd.archive.reader import SafeArchive
-from docmost_syncd.archive.space import model_from_archive
+from docmost_syncd.archive.source import ArchiveSource
 from docmost_syncd.docmost.models import Space
-from docmost_syncd.postprocess.chain import BuildContext, run_chain
-from docmost_syncd.publish.publisher import BuildSummary, Publisher, SpaceOutcome
+from docmost_syncd.job import SpacePlan, build_space, lay_out
+from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
+from docmost_syncd.render import RenderOptions
+from docmost_syncd.site.index import SiteIndex
 
 
-def convert_export(publisher: Publisher, export: Path, space: Space, folder: str) -> SpaceOutcome:
+def convert_export(
+    publisher: Publisher, export: Path, space: Space, folder: str, options: RenderOptions | None = None
+) -> SpaceOutcome:
     """Build the space from the ZIP and publish it; the published copy stays on any failure."""
     started = time.monotonic()
+    options = options or RenderOptions()
     with SafeArchive(export, publisher.limits) as archive:
-        model = model_from_archive(archive, space.id, space.name, folder)
-        with publisher.building(folder) as writer:
-            run_chain(model, BuildContext(archive), writer)
-            summary = BuildSummary(model.page_count(), build_seconds=time.monotonic() - started)
-            outcome = publisher.finish(space, folder, writer, summary)
+        source = ArchiveSource(archive, space, folder)
+        plan = SpacePlan(space, folder, source.listed(), source.records())
+        index = SiteIndex(None)
+        lay_out(plan, index, options)
+        outcome = build_space(source, publisher, plan, index, options)
     outcome.seconds = time.monotonic() - started
     return outcome

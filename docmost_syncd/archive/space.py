@@ -11,7 +11,7 @@ from docmost_syncd.archive.reader import SafeArchive, decode_metadata_key, key_s
 from docmost_syncd.errors import BuildError
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import Attachment, Page, SpaceModel, build_tree
-from docmost_syncd.postprocess.frontmatter import strip_title_heading
+from docmost_syncd.site.frontmatter import strip_title_heading
 
 ATTACHMENT_PATH = re.compile(r"(?:^|/)files/([0-9a-fA-F-]{36})/([^/]+)$")
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")

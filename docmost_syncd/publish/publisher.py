@@ -22,10 +22,10 @@ from docmost_syncd.config import LimitsSettings
 from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import CancelledError, PublishError
 from docmost_syncd.log import get_logger
-from docmost_syncd.postprocess.naming import safe_name, unique_names
 from docmost_syncd.publish.state import SpaceState, StateStore
 from docmost_syncd.publish.swap import STATE_DIR_NAME, SwapManager, read_json_object, read_marker
 from docmost_syncd.publish.writer import METADATA_FILE, Manifest, StagingWriter, manifest_from_json
+from docmost_syncd.site.naming import safe_name, unique_names
 
 LEGACY_DOWNLOADS = "downloads"  # export ZIPs of the releases that synced through space exports
 

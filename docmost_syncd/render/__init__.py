@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
-from docmost_syncd.postprocess.layout import attachment_path
 from docmost_syncd.render.context import (
     ChildPage,
     Link,
@@ -27,11 +27,13 @@ from docmost_syncd.render.context import (
     heading_anchor,
 )
 from docmost_syncd.render.inline import render_inline
+from docmost_syncd.render.media import FILE_URL
 from docmost_syncd.render.nodes import render_blocks, render_document
+from docmost_syncd.site.layout import attachment_path
 
 # Bumped whenever the same content renders differently or yields other facts: cached facts of
 # an older renderer are computed again (from the cached content, without a request).
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 
 Ref = tuple[str, ...]
 """What a page refers to: ("link", href), ("page", page id, slugId, anchor), ("file", attachment
@@ -114,6 +116,9 @@ class _NoteTaker:
 
     def link(self, href: str) -> Link:
         self._note(("link", href))
+        uploaded = FILE_URL.match(href.strip())
+        if uploaded:  # a link to an uploaded file: the build must place the file
+            self._note(("file", uploaded.group(1), unquote(uploaded.group(2))))
         return Link(href or "#")
 
     def page(self, page_id: str | None, slug_id: str | None, anchor: str | None) -> Link:

@@ -210,7 +210,7 @@ class InlineWriter:
 
     def link(self, group: _Group) -> None:
         href = str(attrs(group.mark or {}).get("href") or "")
-        target = self.ctx.resolver.link(href) if href else None
+        target = self.ctx.resolver.link(href)
         if target is None or target.url is None:
             self.emit(self.inner(group.items))
             return

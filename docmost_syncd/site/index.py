@@ -273,7 +273,10 @@ class PageResolver:
             self._warn(f"{what} points at {target.reason}; written as plain text")
             return Link(None)
         if target.missing_anchor:
-            self._warn(f"{what} asks for heading #{target.missing_anchor}, which the page does not have")
+            self._warn(
+                f"{what} asks for heading #{target.missing_anchor}, which the page does not have; "
+                "linked to the page without its anchor"
+            )
         url = self._relative(target.page.folder, target.page.path)
         return Link(f"{url}#{target.anchor}" if target.anchor else url, target.page.title)
 
@@ -281,6 +284,9 @@ class PageResolver:
 
     def link(self, href: str) -> Link:
         href = href.strip()
+        if not href:
+            self._warn("empty link; written as plain text")
+            return Link(None)
         if href.startswith("#"):
             anchor = heading_anchor(unquote(href[1:]))
             if anchor in self.anchors:

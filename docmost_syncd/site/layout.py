@@ -12,7 +12,7 @@ import posixpath
 import re
 
 from docmost_syncd.model import Page, SpaceModel
-from docmost_syncd.postprocess.naming import safe_name, slugify, unique_names
+from docmost_syncd.site.naming import safe_name, slugify, unique_names
 
 ASSETS_DIR = "_assets"
 _MEDIA_EXTENSIONS = {"ogg": "oga"}

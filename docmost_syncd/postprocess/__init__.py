@@ -1,1 +1,0 @@
-"""The postprocess chain: ordered, named steps that turn a Docmost space into Docusaurus docs."""
