@@ -13,7 +13,7 @@ import re
 import stat
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AliasChoices,
@@ -23,8 +23,10 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
@@ -86,6 +88,13 @@ class DocmostSettings(_Section):
         default=4 * 1024**3, gt=0, validation_alias=AliasChoices("max_file_bytes", "export_max_bytes")
     )
     login_max_wait_seconds: float = Field(default=120.0, ge=0)
+
+    @field_validator("password", "api_token")
+    @classmethod
+    def _not_empty(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and not secret.get_secret_value().strip():
+            raise ValueError("empty; leave the key out, or give the secret")
+        return secret
 
     @model_validator(mode="after")
     def _check_url(self) -> DocmostSettings:
@@ -249,6 +258,38 @@ def _unparsable_lists(error: SettingsError) -> list[str]:
     return problems or [f"{error} (from environment)"]
 
 
+def _plain_type(field: FieldInfo) -> type | None:
+    """bool, int or float for a field that holds exactly that (optional or not); None for others
+    (durations take strings such as "30m", paths and text are strings)."""
+    if any(isinstance(meta, BeforeValidator) for meta in field.metadata):
+        return None
+    annotation = field.annotation
+    options = [arg for arg in get_args(annotation) if arg is not type(None)] or [annotation]
+    return options[0] if len(options) == 1 and options[0] in (bool, int, float) else None
+
+
+def _file_types(data: dict[str, Any], path: Path | None) -> list[str]:
+    """A TOML file says what type a value is: a number is not a switch, "yes" is not true, "60"
+    is not a number. (Environment variables are text and are read as pydantic reads them.)"""
+    problems = []
+    for section, values in data.items():
+        field = Settings.model_fields.get(section)
+        model = field.annotation if field is not None else None
+        if not isinstance(values, dict) or not isinstance(model, type) or not issubclass(model, BaseModel):
+            continue
+        for key, value in values.items():
+            kind = _plain_type(model.model_fields[key]) if key in model.model_fields else None
+            if kind is None:
+                continue
+            if kind is bool and not isinstance(value, bool):
+                problems.append(f"{section}.{key}: {value!r} is not true or false (from {path})")
+            elif kind in (int, float) and (isinstance(value, bool) or not isinstance(value, int | float)):
+                problems.append(f"{section}.{key}: {value!r} is not a number (from {path})")
+            elif kind is int and isinstance(value, float):
+                problems.append(f"{section}.{key}: {value!r} is not a whole number (from {path})")
+    return problems
+
+
 def _describe(error: dict[str, Any], path: Path | None) -> str:
     loc = [str(part) for part in error["loc"]]
     key = ".".join(loc) if loc else "(config)"
@@ -297,6 +338,9 @@ def load_config(path: Path | None = None) -> LoadedConfig:
         path = Path(os.environ[CONFIG_ENV])
     data = _read_toml(path) if path is not None else {}
     warnings: list[str] = []
+    wrong_types = _file_types(data, path)
+    if wrong_types:
+        raise ConfigError(wrong_types)
     try:
         settings = Settings(**data)
     except ValidationError as exc:

@@ -197,3 +197,30 @@ def test_log_stream_stdout_moves_the_log_but_never_into_printed_results(tmp_path
     assert checked.returncode == 0, checked.stderr
     assert json.loads(checked.stdout)["log"]["stream"] == "stdout"  # the result alone on stdout
     assert json.loads(checked.stderr.splitlines()[0])["event"] == "config.warning"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[sync]\nconcurrency = true\n", "sync.concurrency: True is not a number"),
+        ('[docmost]\nverify_tls = "yes"\n', "docmost.verify_tls: 'yes' is not true or false"),
+        ('[docmost]\ntimeout_seconds = "60"\n', "docmost.timeout_seconds: '60' is not a number"),
+        ("[docmost]\nretries = 2.5\n", "docmost.retries: 2.5 is not a whole number"),
+        ('[docmost]\npassword = ""\n', "docmost.password: empty; leave the key out, or give the secret"),
+        ('[docmost]\napi_token = " "\n', "docmost.api_token: empty; leave the key out, or give the secret"),
+    ],
+)
+def test_the_file_s_types_are_strict(tmp_path: Path, text: str, problem: str) -> None:
+    config = write(tmp_path / "c.toml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert caught.value.problems == [f"{problem} (from {config})"]
+
+
+def test_the_environment_still_gives_numbers_and_switches_as_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCMOST_SYNCD_DOCMOST__TIMEOUT_SECONDS", "30")
+    monkeypatch.setenv("DOCMOST_SYNCD_DOCMOST__VERIFY_TLS", "false")
+    settings = load_config(write(tmp_path / "c.toml", "[sync]\nconcurrency = 3\n")).settings
+    assert (settings.docmost.timeout_seconds, settings.docmost.verify_tls, settings.sync.concurrency) == (30.0, False, 3)

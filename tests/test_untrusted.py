@@ -184,7 +184,7 @@ def named_builds(tmp_path_factory: pytest.TempPathFactory, kit_modules: Path) ->
     return builds
 
 
-FOLDERS = ["2023plans", "2024plans"]  # TODO(convert): "2025Converted" once convert renders through render/
+FOLDERS = ["2023plans", "2024plans", "2025Converted"]
 
 
 @pytest.mark.parametrize("site", ["kit", "plain"])
@@ -249,6 +249,8 @@ def test_numbered_titles_keep_their_numbers_and_never_collide(
     for space in ("2023plans", "2024plans"):  # spaces, categories and pages alike
         routes = {p.parent.relative_to(build_dir / "docs" / space).as_posix() for p in (build_dir / "docs" / space).rglob("index.html")}
         assert {"2023Plan", "2024Plan", "2023Plan/Budget", "2024Plan/Budget", "1Intro", "01Intro"} <= routes, routes
+    converted = {p.parent.name for p in (build_dir / "docs" / "2025Converted").rglob("index.html")}
+    assert {"2023Plan", "2024Plan", "1Intro", "01Intro"} <= converted, converted  # convert alike
     server = RecordingServer()
     with server.serve(build_dir) as url:
         open_page(browser, f"{url}/docs/2023plans/1Intro/")
@@ -264,7 +266,7 @@ def test_emoji_shortcodes_and_addresses_stay_text(site: str, named_builds: dict[
     build_dir = named_builds[site]
     server = RecordingServer()
     with server.serve(build_dir) as url:
-        for route in ("/docs/2023plans/Emoji/",):
+        for route in ("/docs/2023plans/Emoji/", "/docs/2025Converted/Emoji/"):
             open_page(browser, url + route)
             shown = text_of(browser, "article .markdown")
             assert ":smile: and :+1: and ops@example.com" in shown, shown
