@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import subprocess
 import sys
@@ -67,7 +68,9 @@ def write_export(path: Path, pages: int, big_files: int) -> int:
                 body.append(f"![image {index}](files/{attachment}/image_{index}.png)")
             if every and index % every == 1:
                 attachment = f"01a2184d-{index >> 16:04x}-7bbb-8000-{index:012x}"
-                archive.writestr(f"files/{attachment}/dump_{index}.bin", b"\0" * BIG_FILE_BYTES)
+                # random bytes, stored: zeros would compress past the ZIP-bomb guard
+                archive.writestr(f"files/{attachment}/dump_{index}.bin", random.randbytes(BIG_FILE_BYTES),
+                                 compress_type=zipfile.ZIP_STORED)  # fmt: skip
                 body.append(f"[dump_{index}.bin](files/{attachment}/dump_{index}.bin)")
             archive.writestr(entry, "\n\n".join(body) + "\n")
             parent = entry_of[page.parent.id] if page.parent else None

@@ -8,6 +8,7 @@ one resolver of ``site``'s index answers them for both commands."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import partial
 from typing import Any
@@ -54,6 +55,7 @@ class ArchiveSource:
         model = model_from_archive(archive, space.id, space.name, folder)
         self.pages: dict[str, Page] = {page.id: page for page in model.walk()}
         self.attachments: dict[str, Attachment] = model.attachments
+        self._parsed: dict[str, str] = {}  # page id → its content as JSON text
         self._by_location: dict[Location, Page] = {}
         self._by_nfc: dict[Location, list[Page]] = {}
         for page in self.pages.values():
@@ -68,10 +70,13 @@ class ArchiveSource:
         ]
 
     def records(self) -> dict[str, PageRecord]:
-        """Every page's record, its facts worked out from its parsed content."""
+        """Every page's record, its facts worked out from its parsed content. Each page is parsed
+        once: its content is kept as compact JSON text (a tenth of the objects' memory) for the
+        renderer, which reads it back far faster than markdown-it parses it again."""
         records = {}
         for page_id, page in self.pages.items():
-            content = self.content(page_id)
+            content = self._parse(page)
+            self._parsed[page_id] = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
             records[page_id] = PageRecord(page.updated_at or "", content_digest(content), analyse_page(content))
         return records
 
@@ -105,7 +110,10 @@ class ArchiveSource:
     # ---- the build's PageSource ---------------------------------------------------------------
 
     def content(self, page_id: str) -> Any:
-        page = self.pages[page_id]
+        parsed = self._parsed.get(page_id)
+        return json.loads(parsed) if parsed is not None else self._parse(self.pages[page_id])
+
+    def _parse(self, page: Page) -> Any:
         if page.source is None:
             return None
         markdown = strip_title_heading(self.archive.read_text(page.source))
