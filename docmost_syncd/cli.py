@@ -15,7 +15,14 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from docmost_syncd import __version__
-from docmost_syncd.config import LimitsSettings, LoadedConfig, effective_config, load_config, require_server
+from docmost_syncd.config import (
+    CONFIG_ENV,
+    LimitsSettings,
+    LoadedConfig,
+    effective_config,
+    load_config,
+    require_server,
+)
 from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import ConfigError, LockedError, SyncdError
 from docmost_syncd.log import configure_logging, get_logger
@@ -61,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="publish this run even where it removes more pages or spaces than sync.removal_guard allows",
     )
+    demo = commands.add_parser(
+        "demo", help="sync two recorded spaces of a real Docmost 0.95 server, served on loopback (no server needed)"
+    )
+    demo.add_argument("--output", type=Path, default=Path("site-docs"), metavar="DIR", help="output folder (default: site-docs)")
     convert = commands.add_parser("convert", help="offline: build and publish one export ZIP")
     convert.add_argument("zip", type=Path, metavar="ZIP", help="a Docmost space export (markdown, ZIP)")
     convert.add_argument("--output", type=Path, required=True, metavar="DIR", help="output folder")
@@ -125,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _cmd_run,
         "sync": _cmd_sync,
         "convert": _cmd_convert,
+        "demo": _cmd_demo,
         "recover": _cmd_recover,
         "check-config": _cmd_check_config,
         "status": _cmd_status,
@@ -163,6 +175,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_daemon(loaded.settings, loaded.path)
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from docmost_syncd.demo import run_demo
+
+    configure_logging("auto", "info")
+    return run_demo(args.output)
+
+
 def _space_name_from_zip(path: Path) -> str:
     name = unquote(path.name)
     return name[: -len(EXPORT_SUFFIX)] if name.endswith(EXPORT_SUFFIX) else Path(name).stem
@@ -171,6 +190,7 @@ def _space_name_from_zip(path: Path) -> str:
 def _cmd_convert(args: argparse.Namespace) -> int:
     from docmost_syncd.archive.convert import convert_export  # the ZIP path: loaded only here
     from docmost_syncd.render import RenderOptions
+    from docmost_syncd.run import kept
 
     configure_logging("auto", "info")
     log = get_logger()
@@ -189,7 +209,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
             outcome = convert_export(publisher, args.zip, space, folder, RenderOptions(math=args.math))
         except SyncdError as exc:
             log.error(
-                "space.failed", space=folder, source=str(args.zip), error=str(exc), kept="the published copy"
+                "space.failed", space=folder, source=str(args.zip), error=str(exc), kept=kept(publisher, folder)
             )
             return EXIT_FAILED
     log.info(
@@ -227,8 +247,12 @@ def _cmd_status(args: argparse.Namespace) -> int:
     else:
         loaded = load_config(args.config)
         if loaded.settings.output.dir is None:
-            raise ConfigError([f"output.dir: missing (from {loaded.path})"])
+            where = loaded.path or f"the environment; give --config FILE, ${CONFIG_ENV} or --output DIR"
+            raise ConfigError([f"output.dir: missing (from {where})"])
         output = loaded.settings.output.dir
+    if not output.is_dir():
+        print(f"docmost-syncd: {output}: no such folder (nothing was published there)", file=sys.stderr)
+        return EXIT_FAILED
     try:
         store = StateStore.load(output / STATE_DIR_NAME)
     except ValueError as exc:

@@ -8,11 +8,48 @@
 //
 // Every broken link, markdown link, image and anchor fails the build: docmost-syncd's output
 // never has one, so a failure here is a bug worth seeing.
+const fs = require('fs');
 const path = require('path');
 
 const docsPath = path.resolve(__dirname, process.env.DOCMOST_SYNCD_DOCS || '../site-docs');
 const format = process.env.DOCMOST_SYNCD_FORMAT || 'mdx';
 const withMath = process.env.DOCMOST_SYNCD_MATH !== 'off';
+
+// The published spaces: every folder of the docs folder with a _category_.json (docmost-syncd
+// writes one per space, with the space's name as its label), for the home page.
+function publishedSpaces() {
+  if (!fs.existsSync(docsPath)) return [];
+  return fs
+    .readdirSync(docsPath, {withFileTypes: true})
+    .filter((entry) => entry.isDirectory() && !/^[._]/.test(entry.name))
+    .map((entry) => {
+      const category = path.join(docsPath, entry.name, '_category_.json');
+      const label = fs.existsSync(category) ? JSON.parse(fs.readFileSync(category, 'utf8')).label : entry.name;
+      return {folder: entry.name, label: String(label || entry.name)};
+    })
+    .sort((a, b) => a.label.localeCompare(b.label));
+}
+
+function spacesPlugin() {
+  return {
+    name: 'docmost-spaces',
+    async contentLoaded({actions}) {
+      actions.setGlobalData({spaces: publishedSpaces()});
+    },
+  };
+}
+
+// A space's folder is a category without a page of its own: give it a generated index at
+// /docs/<space>/ listing its pages, so every space has an address to link to.
+async function sidebarItemsGenerator({defaultSidebarItemsGenerator, ...args}) {
+  const items = await defaultSidebarItemsGenerator(args);
+  const firstDoc = (item) =>
+    item.type === 'doc' ? item.id : item.type === 'category' ? (item.items || []).map(firstDoc).find(Boolean) : undefined;
+  return items.map((item) => {
+    const doc = item.type === 'category' && !item.link ? firstDoc(item) : undefined;
+    return doc ? {...item, link: {type: 'generated-index', slug: `/${doc.split('/')[0]}`}} : item;
+  });
+}
 
 module.exports = async function createConfig() {
   // remark-math and rehype-katex are ES modules: an async config imports them.
@@ -56,6 +93,11 @@ module.exports = async function createConfig() {
         onBrokenMarkdownImages: 'throw',
       },
     },
+    plugins: [
+      spacesPlugin,
+      // /docs/ has no page of its own: it leads to the home page, which lists every space.
+      ['@docusaurus/plugin-client-redirects', {redirects: [{from: '/docs', to: '/'}]}],
+    ],
     themes: [
       '@docusaurus/theme-mermaid',
       [
@@ -78,6 +120,7 @@ module.exports = async function createConfig() {
             path: docsPath,
             routeBasePath: 'docs',
             sidebarPath: require.resolve('./sidebars.js'),
+            sidebarItemsGenerator,
             remarkPlugins,
             rehypePlugins,
           },
