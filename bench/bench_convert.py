@@ -25,8 +25,8 @@ import sys
 import tempfile
 import time
 import zipfile
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 

@@ -130,6 +130,8 @@ def publish_everything(docs: Path, math: str, scratch: Path) -> None:
     for folder, path in OLDER.items():
         export = Path(__file__).parent / "fixtures" / path
         assert main(["convert", str(export), "--output", str(docs), "--space", folder]) == 0
+    sample = Path(__file__).parent.parent / "examples" / "sec-common-space-export.zip"
+    assert main(["convert", str(sample), "--output", str(docs), "--space", "sample", "--math", math]) == 0
     pitfalls = scratch / "pitfalls-space-export.zip"
     write_pitfalls_zip(pitfalls)
     assert main(["convert", str(pitfalls), "--output", str(docs)]) == 0

@@ -177,3 +177,32 @@ def test_the_browser_saw_no_script_errors(browser: Any, site_url: str) -> None:
         entry["message"] for entry in logs if entry["level"] == "SEVERE" and "127.0.0.1" in entry["message"]
     ]
     assert errors == []
+
+
+def test_the_home_page_links_every_space_and_every_space_has_a_page(
+    browser: Any, site_url: str, kit_build: Callable[[str], SiteBuild]
+) -> None:
+    build_dir, _output, _status = kit_build("mdx")
+    spaces = sorted(p.name for p in (build_dir / "docs").iterdir() if p.is_dir() and not p.name.startswith("."))
+    browser.get(f"{site_url}/")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(By.CSS_SELECTOR, "main li a"))
+    links = {a.get_attribute("href").rstrip("/") for a in browser.find_elements(By.CSS_SELECTOR, "main li a")}
+    assert links == {f"{site_url}/docs/{space}" for space in spaces}
+    for space in spaces:
+        browser.get(f"{site_url}/docs/{space}/")
+        WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(By.CSS_SELECTOR, "h1"))
+        assert "Page Not Found" not in browser.find_element(By.CSS_SELECTOR, "h1").text, space
+        assert browser.find_elements(By.CSS_SELECTOR, "article a[href*='/docs/']"), space  # its pages, listed
+    browser.get(f"{site_url}/docs/")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.current_url.rstrip("/") == site_url)
+
+
+def test_the_sample_export_s_formulas_are_katex(browser: Any, site_url: str) -> None:
+    """`convert --math katex` of the bundled sample: Docmost's doubled backslashes undone, no
+    brace escaped, every formula drawn by KaTeX."""
+    for page in ("Markdown-wonbon", "Security365-hwangyeong-injeung-inga-gwanryeon-gongtong-ereo-peiji"):
+        open_page(browser, f"{site_url}/docs/sample/{page}")
+        assert count(browser, "article .katex") >= 1, page
+        assert count(browser, "article .katex-error") == 0, page
+        text = browser.find_element(By.CSS_SELECTOR, "article .markdown").text
+        assert "\\{" not in text and "\\frac" not in text and "{/1}" not in text, page

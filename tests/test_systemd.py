@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,10 @@ pytestmark = pytest.mark.skipif(
 
 def installed_unit(tmp_path: Path) -> Path:
     """The unit as installed on this machine: ExecStart names wherever pip put docmost-syncd."""
-    binary = shutil.which("docmost-syncd")
+    binary = shutil.which("docmost-syncd", path=str(Path(sys.executable).parent)) or shutil.which("docmost-syncd")
     assert binary is not None, "docmost-syncd is not installed (pip install -e .)"
     unit = tmp_path / "docmost-syncd.service"
-    unit.write_text(UNIT.read_text().replace("/usr/local/bin/docmost-syncd", binary))
+    unit.write_text(UNIT.read_text().replace("/opt/docmost-syncd/bin/docmost-syncd", binary))
     return unit
 
 
