@@ -24,12 +24,11 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from docmost_syncd.log import get_logger
-from docmost_syncd.render import RENDERER_VERSION, PageFacts
+from docmost_syncd.model import PageFacts, PageRecord
 
 CACHE_DIR = "cache"
 DATABASE = "pages.sqlite"
@@ -55,15 +54,6 @@ def content_digest(content: Any) -> str:
 
 def _digest(serialized: str) -> str:
     return hashlib.sha256(serialized.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class PageRecord:
-    """What a build needs to know of a page without reading its content."""
-
-    updated_at: str
-    content_sha: str
-    facts: PageFacts
 
 
 class PageCache:
@@ -138,8 +128,8 @@ class PageCache:
 
     # ---- per-space records -----------------------------------------------------------------
 
-    def records(self, space_id: str) -> dict[str, PageRecord]:
-        """The records of a space's pages (those of another renderer version are left out);
+    def records(self, space_id: str, renderer: int) -> dict[str, PageRecord]:
+        """The records of a space's pages (those of another ``renderer`` version are left out);
         a damaged one is left out too, and the page's facts are worked out again."""
         try:
             with self._lock:
@@ -147,7 +137,7 @@ class PageCache:
                     self._db()
                     .execute(
                         "SELECT page_id, updated_at, sha256, facts FROM records WHERE space_id = ? AND renderer = ?",
-                        (space_id, RENDERER_VERSION),
+                        (space_id, renderer),
                     )
                     .fetchall()
                 )
@@ -161,10 +151,12 @@ class PageCache:
                 continue
         return records
 
-    def store_records(self, space_id: str, records: dict[str, PageRecord], changed: Iterable[str]) -> None:
+    def store_records(
+        self, space_id: str, records: dict[str, PageRecord], changed: Iterable[str], renderer: int
+    ) -> None:
         """Write the records of the pages in ``changed``; drop those of pages no longer listed."""
         rows = [
-            (space_id, page_id, RENDERER_VERSION, r.updated_at, r.content_sha, json.dumps(r.facts.to_json()))
+            (space_id, page_id, renderer, r.updated_at, r.content_sha, json.dumps(r.facts.to_json()))
             for page_id in changed
             if (r := records.get(page_id)) is not None
         ]

@@ -23,13 +23,14 @@ from docmost_syncd.config import (
     load_config,
     require_server,
 )
-from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import ConfigError, LockedError, SyncdError
 from docmost_syncd.log import configure_logging, get_logger
+from docmost_syncd.model import Space
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher
 from docmost_syncd.publish.state import StateStore
 from docmost_syncd.publish.swap import STATE_DIR_NAME
+from docmost_syncd.site.layout import space_folders
 from docmost_syncd.site.naming import safe_name
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
@@ -188,7 +189,7 @@ def _space_name_from_zip(path: Path) -> str:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
-    from docmost_syncd.archive.convert import convert_export  # the ZIP path: loaded only here
+    from docmost_syncd.convert import convert_export  # the ZIP path: loaded only here
     from docmost_syncd.render import RenderOptions
     from docmost_syncd.run import kept
 
@@ -205,7 +206,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         publisher = Publisher(args.output, LimitsSettings())
         publisher.recover()
         try:
-            folder = publisher.assign_folders([space])[space.id]
+            folder = space_folders([space], *publisher.folder_claims())[space.id]
             outcome = convert_export(publisher, args.zip, space, folder, RenderOptions(math=args.math))
         except SyncdError as exc:
             log.error(

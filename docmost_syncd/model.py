@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 # Docmost's internal links: /s/<space>/p/<title slug>-<slugId>, or /p/<slugId> (on any host:
 # Docmost writes its APP_URL, which need not be the URL docmost-syncd uses).
@@ -132,3 +133,104 @@ def drop_empty_placeholders(model: SpaceModel) -> dict[str, int]:
 
     model.roots = prune(model.roots)
     return {"dropped": len(model.dropped)}
+
+
+# ---- what Docmost's API says of spaces and pages ------------------------------------------------
+
+@dataclass(frozen=True)
+class Space:
+    id: str
+    name: str
+    slug: str
+    role: str | None = None
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> Space:
+        membership = item.get("membership") or {}
+        return cls(
+            id=str(item["id"]),
+            name=str(item.get("name") or item.get("slug") or item["id"]),
+            slug=str(item.get("slug") or ""),
+            role=membership.get("role"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPage:
+    """One live page as ``/api/pages/recent`` lists it: where it sits, and when it last changed
+    (every edit, rename and move bumps ``updatedAt``)."""
+
+    id: str
+    slug_id: str
+    title: str | None
+    icon: str | None
+    position: str
+    parent_id: str | None
+    updated_at: str
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> ListedPage | None:
+        """None for an item that is not a live page (no id or update time, or trashed)."""
+        if not item.get("id") or not item.get("updatedAt") or item.get("deletedAt"):
+            return None
+        return cls(
+            id=str(item["id"]),
+            slug_id=str(item.get("slugId") or ""),
+            title=item.get("title"),
+            icon=item.get("icon") or None,
+            position=str(item.get("position") or ""),
+            parent_id=item.get("parentPageId") or None,
+            updated_at=str(item["updatedAt"]),
+        )
+
+    def fingerprint(self) -> list[str | None]:
+        """Everything of the listing that shapes published files."""
+        return [self.id, self.slug_id, self.title, self.icon, self.position, self.parent_id, self.updated_at]
+
+
+# ---- what a build knows of a page without reading it --------------------------------------------
+
+Ref = tuple[str, ...]
+"""What a page refers to: ("link", href), ("page", page id, slugId, anchor), ("file", attachment
+id, file name), ("children",) or ("transclusion", page id, block id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What the rest of a build needs to know about a page without rendering it."""
+
+    mdx: bool
+    empty: bool
+    anchors: frozenset[str]
+    refs: tuple[Ref, ...]
+    unknown: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mdx": self.mdx,
+            "empty": self.empty,
+            "anchors": sorted(self.anchors),
+            "refs": [list(ref) for ref in self.refs],
+            "unknown": list(self.unknown),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageFacts:
+        return cls(
+            mdx=bool(data["mdx"]),
+            empty=bool(data["empty"]),
+            anchors=frozenset(str(a) for a in data["anchors"]),
+            refs=tuple(tuple(str(part) for part in ref) for ref in data["refs"]),
+            unknown=tuple(str(u) for u in data.get("unknown") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    """What a build needs to know of a page without reading its content."""
+
+    updated_at: str
+    content_sha: str
+    facts: PageFacts
+
+

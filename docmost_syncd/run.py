@@ -27,16 +27,18 @@ from typing import TypeVar
 
 import structlog
 
+from docmost_syncd.build import SpacePlan, build_space, complete, lay_out, list_space
 from docmost_syncd.config import Settings
 from docmost_syncd.docmost.client import DocmostClient
-from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import CancelledError, RemovalRefusedError, ServerUnavailableError, SyncdError
-from docmost_syncd.job import ServerSource, SpacePlan, build_space, complete, lay_out, list_space
 from docmost_syncd.log import get_logger
+from docmost_syncd.model import Space
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.render import RenderOptions
 from docmost_syncd.site.index import SiteIndex
+from docmost_syncd.site.layout import space_folders
+from docmost_syncd.sources.server import ServerSource
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -205,7 +207,7 @@ def run_sync(
             return outcome
         include = settings.sync.spaces_include + list(only or [])
         selected = [s for s in spaces if _selected(s, include, settings.sync.spaces_exclude)]
-        folders = publisher.assign_folders(selected)
+        folders = space_folders(selected, *publisher.folder_claims())
         if on_listed is not None:
             on_listed(selected)
         runner = _SpaceRunner(publisher, folders, cancel, client)
@@ -305,7 +307,7 @@ def run_sync(
             def step() -> SpaceOutcome:
                 if not allow_removal:
                     check_removal(publisher, plan, settings)
-                source = ServerSource(client, publisher, plan, index)
+                source = ServerSource(client, publisher, plan.records, index)
                 return report(plan, build_space(source, publisher, plan, index, options, should_stop))
 
             built = runner(plan.space, step)

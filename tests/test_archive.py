@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from docmost_syncd.archive.reader import SafeArchive, decode_metadata_key, normalize_entry_name
 from docmost_syncd.config import LimitsSettings
 from docmost_syncd.errors import ArchiveError
+from docmost_syncd.sources.archive.reader import SafeArchive, decode_metadata_key, normalize_entry_name
 
 EXPORTS = Path(__file__).parent / "fixtures" / "docmost-0.95.0" / "exports"
 

@@ -9,8 +9,9 @@ import pytest
 
 from docmost_syncd.errors import BuildError
 from docmost_syncd.model import Attachment, Page, SpaceModel, drop_empty_placeholders
-from docmost_syncd.publish.writer import StagingWriter, verify_output
+from docmost_syncd.publish.writer import StagingWriter
 from docmost_syncd.site.layout import assign_attachment_paths, assign_paths
+from docmost_syncd.site.output import verify_output
 
 
 def page(

@@ -16,7 +16,7 @@ import pytest
 import respx
 import yaml
 
-from docmost_syncd import job
+from docmost_syncd import build as job
 from docmost_syncd.config import DocmostSettings, Settings
 from docmost_syncd.model import REVERSE_SOLIDUS_OPERATOR, WORD_JOINER
 from docmost_syncd.publish import writer as writer_module

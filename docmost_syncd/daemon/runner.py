@@ -36,9 +36,9 @@ from docmost_syncd.daemon.health import HealthServer
 from docmost_syncd.daemon.metrics import Metrics
 from docmost_syncd.daemon.notify import notify, watchdog_interval
 from docmost_syncd.docmost.client import DocmostClient
-from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import ConfigError, SyncdError
 from docmost_syncd.log import configure_logging, get_logger
+from docmost_syncd.model import Space
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.run import RunOutcome, make_publisher, run_sync

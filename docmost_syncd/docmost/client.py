@@ -37,7 +37,6 @@ import httpx
 
 from docmost_syncd import __version__
 from docmost_syncd.config import DocmostSettings
-from docmost_syncd.docmost.models import ListedPage, Space
 from docmost_syncd.errors import (
     AuthError,
     CancelledError,
@@ -48,6 +47,7 @@ from docmost_syncd.errors import (
     ServerUnavailableError,
 )
 from docmost_syncd.log import get_logger
+from docmost_syncd.model import ListedPage, Space
 
 PAGE_LIMIT = 100
 # Downloads move in pieces small enough to be reused by each worker thread's malloc arena: with

@@ -19,13 +19,12 @@ from typing import Any
 
 from docmost_syncd.cache import PageCache
 from docmost_syncd.config import LimitsSettings
-from docmost_syncd.docmost.models import Space
 from docmost_syncd.errors import CancelledError, PublishError
 from docmost_syncd.log import get_logger
+from docmost_syncd.model import Space
 from docmost_syncd.publish.state import SpaceState, StateStore
 from docmost_syncd.publish.swap import STATE_DIR_NAME, SwapManager, read_json_object, read_marker
 from docmost_syncd.publish.writer import METADATA_FILE, Manifest, StagingWriter, manifest_from_json
-from docmost_syncd.site.naming import safe_name, unique_names
 
 LEGACY_DOWNLOADS = "downloads"  # export ZIPs of the releases that synced through space exports
 
@@ -97,23 +96,13 @@ class Publisher:
     def published_metadata(self, folder: str) -> dict[str, Any] | None:
         return read_json_object(self.swap.live(folder) / METADATA_FILE)
 
-    def assign_folders(self, spaces: list[Space]) -> dict[str, str]:
-        """A stable folder per space id: the one in state if any, else a new unique name that
-        collides with no other space and no folder this tool does not own."""
+    def folder_claims(self) -> tuple[dict[str, str], set[str]]:
+        """(space id → the folder the state gives it, names in the output folder this tool does
+        not own): what a new space's folder must not collide with."""
         owned = self.state.folders_owned()
         existing = {entry for entry in os.listdir(self.output_dir) if entry != STATE_DIR_NAME}
-        reserved = {name for name in existing if name not in owned}
-        folders: dict[str, str] = {}
-        for space in spaces:
-            known = self.state.get(space.id)
-            if known is not None:
-                folders[space.id] = known.folder
-                reserved.add(known.folder)
-        new = sorted((space for space in spaces if space.id not in folders), key=lambda s: s.id)
-        wanted = [safe_name(space.slug or space.name, space.id) for space in new]
-        for space, folder in zip(new, unique_names(wanted, reserved=reserved), strict=True):
-            folders[space.id] = folder
-        return folders
+        known = {space_id: state.folder for space_id, state in self.state.spaces.items()}
+        return known, {name for name in existing if name not in owned}
 
     def disk_full(self, folder: str, exc: OSError) -> str:
         """The message of a build that ran out of room (ENOSPC, EDQUOT)."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import posixpath
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from docmost_syncd.errors import BuildError
-from docmost_syncd.model import Page, SpaceModel, safe_label
 
 METADATA_FILE = "_metadata.json"
 CATEGORY_FILE = "_category_.json"
@@ -252,69 +250,3 @@ class StagingWriter:
     def total_bytes(self) -> int:
         """The size of the whole build, linked files included."""
         return sum(entry.size for entry in self.manifest.values())
-
-
-def space_metadata(model: SpaceModel, anchors: dict[str, frozenset[str]] | None = None) -> bytes:
-    """``_metadata.json``: the space and its page tree with each page's published path (and, for
-    pages rendered from Docmost's JSON, their heading ids, so other spaces can link to them)."""
-    return "".join(space_metadata_pieces(model, anchors)).encode()
-
-
-def space_metadata_pieces(
-    model: SpaceModel, anchors: dict[str, frozenset[str]] | None = None
-) -> Iterator[str]:
-    """``space_metadata`` page by page (the same bytes as json_lines of the whole tree): the
-    tree of a 20,000-page space as one dict held 30 MB at once, all of it peak memory."""
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    yield encode({"space": {"id": model.id, "name": model.name, "slug": model.slug}})[:-1]
-    yield ',"generator":"docmost-syncd","pages":['
-    # Depth first with an explicit stack: (page, position among its siblings) or a closing bracket.
-    stack: list[tuple[Page, int] | None] = [(root, n) for n, root in reversed(list(enumerate(model.roots)))]
-    while stack:
-        item = stack.pop()
-        if item is None:
-            yield "]}"
-            continue
-        page, number = item
-        entry: dict[str, Any] = {
-            "id": page.id,
-            "slugId": page.slug_id,
-            "title": page.title,
-            "icon": page.icon,
-            "position": page.position,
-            "path": page.path,
-        }
-        if anchors is not None:
-            entry["anchors"] = sorted(anchors.get(page.id, ()))
-        yield ("," if number else "") + encode(entry)[:-1] + ',"children":['
-        stack.append(None)
-        stack.extend((child, n) for n, child in reversed(list(enumerate(page.children))))
-    yield "]}\n"
-
-
-def category_json(page: Page) -> bytes:
-    """``_category_.json`` of a page's folder: the exact title and its sidebar position."""
-    return json_lines({"label": page.display_title, "position": page.sidebar_position})
-
-
-def root_category_json(model: SpaceModel) -> bytes:
-    return json_lines({"label": safe_label(model.name)})
-
-
-def category_path(page: Page) -> str:
-    return posixpath.join(posixpath.dirname(page.path), CATEGORY_FILE)
-
-
-def verify_output(model: SpaceModel, writer: StagingWriter) -> None:
-    """Before anything is published: every file the manifest records is there, one file per
-    live page, nothing else that looks like a page."""
-    on_disk = writer.settle()
-    lost = sorted(set(writer.manifest) - on_disk)
-    if lost:
-        raise BuildError(f"files of the build are missing from {writer.root}: {lost[:5]}")
-    expected = {page.path for page in model.walk()}
-    pages = {path for path in on_disk if path.endswith(PAGE_EXTENSIONS) and not path.startswith("_assets/")}
-    if pages != expected:
-        missing = sorted(expected - pages)[:5]
-        extra = sorted(pages - expected)[:5]
-        raise BuildError(f"built tree does not match the page tree: missing {missing}, unexpected {extra}")

@@ -14,9 +14,9 @@ what every page depends on without reading the pages that did not change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote
 
+from docmost_syncd.model import PageFacts, Ref
 from docmost_syncd.render.context import (
     ChildPage,
     Link,
@@ -35,9 +35,6 @@ from docmost_syncd.site.layout import attachment_path
 # an older renderer are computed again (from the cached content, without a request).
 RENDERER_VERSION = 2
 
-Ref = tuple[str, ...]
-"""What a page refers to: ("link", href), ("page", page id, slugId, anchor), ("file", attachment
-id, file name), ("children",) or ("transclusion", page id, block id)."""
 
 __all__ = [
     "RENDERER_VERSION",
@@ -73,36 +70,6 @@ def render_page(content: Node | None, resolver: Resolver, options: RenderOptions
         anchors=tuple(ctx.anchors),
         unknown=tuple(sorted(ctx.unknown)),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class PageFacts:
-    """What the rest of a build needs to know about a page without rendering it."""
-
-    mdx: bool
-    empty: bool
-    anchors: frozenset[str]
-    refs: tuple[Ref, ...]
-    unknown: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "mdx": self.mdx,
-            "empty": self.empty,
-            "anchors": sorted(self.anchors),
-            "refs": [list(ref) for ref in self.refs],
-            "unknown": list(self.unknown),
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PageFacts:
-        return cls(
-            mdx=bool(data["mdx"]),
-            empty=bool(data["empty"]),
-            anchors=frozenset(str(a) for a in data["anchors"]),
-            refs=tuple(tuple(str(part) for part in ref) for ref in data["refs"]),
-            unknown=tuple(str(u) for u in data.get("unknown") or ()),
-        )
 
 
 class _NoteTaker:

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from docmost_syncd.cache import PageRecord
-from docmost_syncd.model import PAGE_URL, Page, SpaceModel, display_title
+from docmost_syncd.model import PAGE_URL, Page, PageRecord, SpaceModel, display_title
 from docmost_syncd.render import ChildPage, Link, Ref, heading_anchor
 from docmost_syncd.render.context import Node, attrs, children
 from docmost_syncd.render.media import FILE_URL

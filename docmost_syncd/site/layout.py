@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from docmost_syncd.model import Page, SpaceModel
+from docmost_syncd.model import Page, Space, SpaceModel
 from docmost_syncd.site.naming import safe_name, slugify, unique_names
 
 ASSETS_DIR = "_assets"
@@ -86,3 +86,20 @@ def attachment_path(attachment_id: str, file_name: str) -> str:
 def relative_link(from_page_path: str, target_path: str) -> str:
     """A relative link from one published file to another, as markdown wants it."""
     return posixpath.relpath(target_path, posixpath.dirname(from_page_path) or ".")
+
+
+def space_folders(spaces: list[Space], known: dict[str, str], reserved: set[str]) -> dict[str, str]:
+    """A stable folder per space id: the one it was published in (``known``), else a new unique
+    name that collides with no other space and none of the ``reserved`` names (folders this tool
+    does not own)."""
+    taken = set(reserved)
+    folders: dict[str, str] = {}
+    for space in spaces:
+        if space.id in known:
+            folders[space.id] = known[space.id]
+            taken.add(known[space.id])
+    new = sorted((space for space in spaces if space.id not in folders), key=lambda s: s.id)
+    wanted = [safe_name(space.slug or space.name, space.id) for space in new]
+    for space, folder in zip(new, unique_names(wanted, reserved=taken), strict=True):
+        folders[space.id] = folder
+    return folders

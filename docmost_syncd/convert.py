@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from docmost_syncd.archive.reader import SafeArchive
-from docmost_syncd.archive.source import ArchiveSource
-from docmost_syncd.docmost.models import Space
-from docmost_syncd.job import SpacePlan, build_space, lay_out
+from docmost_syncd.build import SpacePlan, build_space, lay_out
+from docmost_syncd.model import Space
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.render import RenderOptions
 from docmost_syncd.site.index import SiteIndex
+from docmost_syncd.sources.archive.reader import SafeArchive
+from docmost_syncd.sources.archive.source import ArchiveSource
 
 
 def convert_export(

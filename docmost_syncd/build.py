@@ -1,49 +1,47 @@
-"""One space, in the three steps a run takes it through.
+"""One space through the steps both ``sync`` and ``convert`` take it, read top to bottom:
 
-1. ``list_space`` and ``complete``: list every live page (``/api/pages/recent``); then fetch the
-   content of the pages whose ``updatedAt`` changed (``/api/pages/info``) into the page cache and
-   note each page's facts (what it refers to, its headings, whether it needs MDX). An unchanged
-   space costs the listing and nothing else.
-2. ``lay_out``: the space's tree, names and paths; the run puts every space into one index.
-3. ``build_space``: nothing to do when the build key and the answers of references into other
-   spaces are what was last published; otherwise, in the space's spare (or an empty folder),
-   place the attachments (downloading only those neither published nor cached), then write
-   every page — rendering only those whose inputs changed, keeping or hard-linking the rest —
-   and hand the build to the publisher.
+    records      every page's record: its facts worked out from its content (the source says
+                 where contents come from: the server through the page cache, or an export ZIP)
+    names        each page's path component (``site.naming``)
+    layout       the tree, paths, categories and sidebar order (``site.layout``)
+    link index   every space's pages, for links across spaces (``site.index``)
+    render       the editor's JSON → markdown/MDX (``render``), only where a page's inputs changed
+    front matter ``site.frontmatter``
+    write        into the space's spare, or an empty folder (``publish.writer``)
+    verify       one file per live page, nothing else (``site.output.verify_output``)
+    swap         the exchange with the published copy (``publish.publisher``)
 
-Every request to the server happens here, before or beside the renderer, never inside it.
+``sync`` runs ``list_space`` and ``complete`` (the server's records), ``convert`` reads its
+records from the ZIP; from ``lay_out`` on the steps are the same code. Nothing is built when the
+build key and the answers of references into other spaces are what was last published.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from docmost_syncd import __version__
-from docmost_syncd.cache import PageCache, PageRecord, content_digest
+from docmost_syncd.cache import PageCache
 from docmost_syncd.docmost.client import DocmostClient
-from docmost_syncd.docmost.models import ListedPage, Space
-from docmost_syncd.errors import BuildError, CancelledError, NotFoundError
+from docmost_syncd.errors import BuildError, CancelledError
 from docmost_syncd.log import get_logger
-from docmost_syncd.model import Page, SpaceModel, build_tree, drop_empty_placeholders
-from docmost_syncd.publish.publisher import BuildSummary, Publisher, SpaceOutcome
-from docmost_syncd.publish.writer import (
-    CATEGORY_FILE,
-    METADATA_FILE,
-    StagingWriter,
-    category_json,
-    category_path,
-    root_category_json,
-    space_metadata_pieces,
-    verify_output,
+from docmost_syncd.model import (
+    ListedPage,
+    Page,
+    PageRecord,
+    Space,
+    SpaceModel,
+    build_tree,
+    drop_empty_placeholders,
 )
-from docmost_syncd.render import RENDERER_VERSION, RenderOptions, analyse_page, render_page
+from docmost_syncd.publish.publisher import BuildSummary, Publisher, SpaceOutcome
+from docmost_syncd.publish.writer import CATEGORY_FILE, METADATA_FILE, StagingWriter
+from docmost_syncd.render import RENDERER_VERSION, RenderOptions, render_page
 from docmost_syncd.site.frontmatter import front_matter
 from docmost_syncd.site.index import (
     Answers,
@@ -53,7 +51,15 @@ from docmost_syncd.site.index import (
     files_used,
     foreign_description,
 )
-from docmost_syncd.site.layout import assign_paths, attachment_path
+from docmost_syncd.site.layout import assign_paths
+from docmost_syncd.site.output import (
+    category_json,
+    category_path,
+    root_category_json,
+    space_metadata_pieces,
+    verify_output,
+)
+from docmost_syncd.sources.server import page_records
 
 StopCheck = Callable[[], bool]
 
@@ -113,54 +119,10 @@ def list_space(
 
 
 def complete(client: DocmostClient, cache: PageCache, plan: SpacePlan) -> SpacePlan:
-    """Every listed page's record: from the cache when its updatedAt is the cached one, else its
-    content fetched (``/api/pages/info``) and its facts worked out."""
+    """Every listed page's record (``sources.server.page_records``), into the plan."""
     started = time.monotonic()
-    log = get_logger(space=plan.folder)
-    listed = {page.id: page for page in plan.listed}
-    known = cache.records(plan.space.id)
-    records: dict[str, PageRecord] = {}
-    missing: list[ListedPage] = []
-    changed: set[str] = set()
-    for page in listed.values():
-        record = known.get(page.id)
-        if record is not None and record.updated_at == page.updated_at:
-            records[page.id] = record
-            continue
-        changed.add(page.id)
-        content = cache.content(page.id, page.updated_at)
-        if content is None:
-            missing.append(page)
-        else:  # cached, but its facts are from an older renderer: no request needed
-            records[page.id] = PageRecord(page.updated_at, content_digest(content), analyse_page(content))
-
-    def fetch(page: ListedPage) -> tuple[ListedPage, PageRecord] | None:
-        try:
-            data = client.page(page.id)
-        except NotFoundError:
-            return None  # trashed or deleted since it was listed: not published
-        fresh = ListedPage.from_api(data) or page
-        content = data.get("content")
-        digest = cache.store(page.id, fresh.updated_at, content)
-        return fresh, PageRecord(fresh.updated_at, digest, analyse_page(content))
-
-    vanished = 0
-    fetched = client.each([functools.partial(fetch, page) for page in missing])
-    for page, result in zip(missing, fetched, strict=True):
-        if result is None:
-            del listed[page.id]
-            vanished += 1
-        else:
-            listed[page.id], records[page.id] = result
-    if vanished:
-        log.info(
-            "space.pages_vanished", count=vanished, reason="trashed or deleted while this run read the space"
-        )
-    stale = set(known) - set(records)
-    if changed or stale:
-        cache.store_records(plan.space.id, records, changed)
-        cache.forget(stale)  # pages no longer in the space
-    plan.listed, plan.records, plan.fetched = list(listed.values()), records, len(missing)
+    contents = page_records(client, cache, plan.space.id, plan.folder, plan.listed)
+    plan.listed, plan.records, plan.fetched = contents.listed, contents.records, contents.fetched
     plan.fetch_seconds += time.monotonic() - started
     return plan
 
@@ -230,71 +192,6 @@ class PageSource(Protocol):
     def place_files(self, writer: StagingWriter, wanted: dict[str, str], warnings: list[str]) -> dict[str, str]:
         """Put the attachments (id → file name) into the build; their published paths by id."""
         ...
-
-
-@dataclass
-class ServerSource:
-    """Pages of the server: contents from the page cache (a damaged or missing entry of this
-    space is fetched again, never fatal), attachments from the cache or downloaded."""
-
-    client: DocmostClient
-    publisher: Publisher
-    plan: SpacePlan
-    index: SiteIndex
-
-    def content(self, page_id: str) -> Any:
-        indexed = self.index.pages.get(page_id)
-        cache = self.publisher.cache
-        content = cache.content(page_id, indexed.updated_at or "") if indexed else None
-        if content is None and page_id in self.plan.records:
-            data = self.client.page(page_id)
-            content = data.get("content")
-            cache.store(page_id, str(data.get("updatedAt") or self.plan.records[page_id].updated_at), content)
-        return content
-
-    def place_files(self, writer: StagingWriter, wanted: dict[str, str], warnings: list[str]) -> dict[str, str]:
-        return _place_files(self.client, self.publisher, writer, wanted, warnings)
-
-
-def _place_files(
-    client: DocmostClient,
-    publisher: Publisher,
-    writer: StagingWriter,
-    wanted: dict[str, str],
-    warnings: list[str],
-) -> dict[str, str]:
-    """Put the attachments the space shows into the build; their published paths by attachment
-    id. One the spare or the published copy holds is kept or linked from there, one in the cache
-    is linked from it (ids are immutable: neither is fetched again), the rest are downloaded; a
-    file the server no longer has is left out."""
-    cache = publisher.cache
-    placed: dict[str, str] = {}
-    to_fetch: list[tuple[str, str, str, str]] = []  # attachment id, file name, path, key
-    for attachment_id, file_name in sorted(wanted.items()):
-        path, key = attachment_path(attachment_id, file_name), f"attachment:{attachment_id}"
-        cached = None if writer.reuse(path, key) else cache.file(attachment_id)
-        if cached is not None:
-            writer.link(path, cached[0], key, cached[1])
-        if path in writer.manifest:
-            placed[attachment_id] = path
-        else:
-            to_fetch.append((attachment_id, file_name, path, key))
-
-    def fetch(attachment_id: str, file_name: str) -> tuple[Path, str] | None:
-        destination = cache.file_destination(attachment_id)
-        try:
-            client.download_file(attachment_id, file_name, destination)
-        except NotFoundError as exc:
-            warnings.append(f"attachment {attachment_id}/{file_name} is gone from the server: {exc}")
-            return None
-        return cache.keep_file(attachment_id, file_name, destination)
-
-    fetched = client.each([functools.partial(fetch, item[0], item[1]) for item in to_fetch])
-    for (attachment_id, _file_name, path, key), result in zip(to_fetch, fetched, strict=True):
-        if result is not None:
-            writer.link(path, result[0], key, result[1])
-            placed[attachment_id] = path
-    return placed
 
 
 def build_space(

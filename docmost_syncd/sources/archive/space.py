@@ -7,11 +7,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from docmost_syncd.archive.reader import SafeArchive, decode_metadata_key, key_segments
 from docmost_syncd.errors import BuildError
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import Attachment, Page, SpaceModel, build_tree
 from docmost_syncd.site.frontmatter import strip_title_heading
+from docmost_syncd.sources.archive.reader import SafeArchive, decode_metadata_key, key_segments
 
 ATTACHMENT_PATH = re.compile(r"(?:^|/)files/([0-9a-fA-F-]{36})/([^/]+)$")
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")

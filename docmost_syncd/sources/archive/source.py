@@ -14,16 +14,15 @@ from functools import partial
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from docmost_syncd.archive.nodes import attachment_url, page_content
-from docmost_syncd.archive.reader import SafeArchive
-from docmost_syncd.archive.space import model_from_archive
-from docmost_syncd.cache import PageRecord, content_digest
-from docmost_syncd.docmost.models import ListedPage, Space
-from docmost_syncd.model import Attachment, Page
+from docmost_syncd.cache import content_digest
+from docmost_syncd.model import Attachment, ListedPage, Page, PageRecord, Space
 from docmost_syncd.publish.writer import StagingWriter
 from docmost_syncd.render import analyse_page
 from docmost_syncd.site.frontmatter import strip_title_heading
 from docmost_syncd.site.layout import attachment_path
+from docmost_syncd.sources.archive.nodes import attachment_url, page_content
+from docmost_syncd.sources.archive.reader import SafeArchive
+from docmost_syncd.sources.archive.space import model_from_archive
 
 Location = tuple[str, ...]
 

@@ -1,0 +1,1 @@
+"""Where pages come from: the server (``server``) or an export ZIP (``archive``)."""
