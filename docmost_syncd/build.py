@@ -59,6 +59,7 @@ from docmost_syncd.site.output import (
     space_metadata_pieces,
     verify_output,
 )
+from docmost_syncd.site.shares import published_listing
 from docmost_syncd.sources.server import page_records
 
 StopCheck = Callable[[], bool]
@@ -78,10 +79,13 @@ class SpacePlan:
     build_key: str = ""
     quiet: bool = False  # listed exactly as its published build was
     started: float = field(default_factory=time.monotonic)
+    unlisted: frozenset[str] = frozenset()  # shared pages whose share keeps search engines away
+    private: frozenset[str] = frozenset()  # ids and slugIds of listed pages that are not shared
+    shared: dict[str, bool] | None = None  # sync.publish = "shared": the pages shares open
 
     def identity(self, options: RenderOptions) -> list[str]:
         """What shapes every file of the space alike."""
-        return [
+        identity = [
             __version__,
             str(RENDERER_VERSION),
             options.math,
@@ -89,6 +93,7 @@ class SpacePlan:
             self.space.slug,
             self.folder,
         ]
+        return [*identity, json.dumps(sorted(self.unlisted))] if self.unlisted else identity
 
 
 def build_key(plan: SpacePlan, options: RenderOptions) -> str:
@@ -103,15 +108,27 @@ def build_key(plan: SpacePlan, options: RenderOptions) -> str:
 # ---- 1. listing and page contents ---------------------------------------------------------------
 
 
+SharedPages = Callable[[list[ListedPage]], dict[str, bool]]
+"""The pages of a listing that are shared publicly (page id → search indexing), for
+``sync.publish = "shared"``."""
+
+
 def list_space(
-    client: DocmostClient, publisher: Publisher, space: Space, folder: str, options: RenderOptions
-) -> SpacePlan:
-    """The live pages of a space. A space whose listing and identity are exactly those of its
-    published build is *quiet*: its pages' records are not even read unless another space's
-    build needs it in the index (see ``complete``)."""
+    client: DocmostClient, publisher: Publisher, space: Space, folder: str, options: RenderOptions,
+    shared: SharedPages | None = None,
+) -> SpacePlan:  # fmt: skip
+    """The live pages of a space (only the shared ones when ``shared`` says which). A space whose
+    listing and identity are exactly those of its published build is *quiet*: its pages' records
+    are not even read unless another space's build needs it in the index (see ``complete``)."""
     get_logger(space=folder).info("space.started", space_id=space.id, name=space.name)
     started = time.monotonic()
-    plan = SpacePlan(space, folder, client.list_pages(space.id), {}, started=started)
+    listed = client.list_pages(space.id)
+    plan = SpacePlan(space, folder, listed, {}, started=started)
+    if shared is not None:
+        opened = plan.shared = shared(listed)
+        plan.listed = published_listing(listed, opened)
+        plan.unlisted = frozenset(page_id for page_id, indexed in opened.items() if not indexed)
+        plan.private = frozenset(key for page in listed if page.id not in opened for key in (page.id, page.slug_id) if key)
     plan.build_key = build_key(plan, options)
     plan.quiet = bool(plan.listed) and _published_with_key(publisher, plan)
     plan.fetch_seconds = time.monotonic() - started
@@ -122,7 +139,9 @@ def complete(client: DocmostClient, cache: PageCache, plan: SpacePlan) -> SpaceP
     """Every listed page's record (``sources.server.page_records``), into the plan."""
     started = time.monotonic()
     contents = page_records(client, cache, plan.space.id, plan.folder, plan.listed)
-    plan.listed, plan.records, plan.fetched = contents.listed, contents.records, contents.fetched
+    # A fetched page says where it sits itself: a shared page under an unshared one moves again.
+    listed = contents.listed if plan.shared is None else published_listing(contents.listed, plan.shared)
+    plan.listed, plan.records, plan.fetched = listed, contents.records, contents.fetched
     plan.fetch_seconds += time.monotonic() - started
     return plan
 
@@ -141,6 +160,7 @@ def lay_out(plan: SpacePlan, index: SiteIndex, options: RenderOptions) -> SpaceM
             position=item.position,
             parent_id=item.parent_id,
             updated_at=item.updated_at,
+            unlisted=item.id in plan.unlisted,
             empty=plan.records[item.id].facts.empty,
             extension=".mdx" if plan.records[item.id].facts.mdx else ".md",
         )
@@ -234,6 +254,7 @@ def build_space(
             # A page's file is made of: the space's identity, the page's own listing (its front
             # matter) and children, its content, and the answer to everything it refers to.
             own = [page.id, page.slug_id, page.title, page.icon, page.path, page.sidebar_position]
+            own += ["unlisted"] if page.unlisted else []
             children = [[c.display_title, c.icon, c.path] for c in page.children]
             refs = [answers.describe(ref) for ref in record.facts.refs]
             key = hashlib.sha256(

@@ -123,6 +123,8 @@ class SyncSettings(_Section):
     spaces_include: list[str] = Field(default_factory=list)
     spaces_exclude: list[str] = Field(default_factory=list)
     prune_removed_spaces: bool = True
+    # "all": every page the login can read; "shared": only what Docmost shares publicly
+    publish: Literal["all", "shared"] = "all"
     # A run may remove at most this share of a space's published pages (and any number up to
     # removal_guard_pages); past that the space is not published until confirmed (--allow-removal).
     removal_guard: float = Field(default=0.5, gt=0, le=1)

@@ -68,6 +68,7 @@ class Page:
     position: str
     parent_id: str | None
     updated_at: str | None = None
+    unlisted: bool = False  # shared with search indexing off (sync.publish = "shared")
     source: str | None = None  # ZIP entry of the body (convert only)
     location: tuple[str, ...] = ()  # where the export's own links place it (convert only)
     empty: bool = False  # no body at all: with no title and no children it is an editor placeholder
@@ -143,15 +144,18 @@ class Space:
     name: str
     slug: str
     role: str | None = None
+    sharing_disabled: bool = False  # public sharing switched off for the space (a licensed feature)
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> Space:
         membership = item.get("membership") or {}
+        sharing = ((item.get("settings") or {}).get("sharing") or {}) if isinstance(item.get("settings"), dict) else {}
         return cls(
             id=str(item["id"]),
             name=str(item.get("name") or item.get("slug") or item["id"]),
             slug=str(item.get("slug") or ""),
             role=membership.get("role"),
+            sharing_disabled=bool(sharing.get("disabled")),
         )
 
 

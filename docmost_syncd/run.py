@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import functools
 import gc
 import threading
 import time
@@ -27,7 +28,7 @@ from typing import TypeVar
 
 import structlog
 
-from docmost_syncd.build import SpacePlan, build_space, complete, lay_out, list_space
+from docmost_syncd.build import SharedPages, SpacePlan, build_space, complete, lay_out, list_space
 from docmost_syncd.config import Settings
 from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.errors import CancelledError, RemovalRefusedError, ServerUnavailableError, SyncdError
@@ -38,6 +39,7 @@ from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.render import RenderOptions
 from docmost_syncd.site.index import SiteIndex
 from docmost_syncd.site.layout import space_folders
+from docmost_syncd.site.shares import shared_pages
 from docmost_syncd.sources.server import ServerSource
 
 Item = TypeVar("Item")
@@ -168,6 +170,30 @@ def check_removal(publisher: Publisher, plan: SpacePlan, settings: Settings) -> 
         )
 
 
+def _share_policies(client: DocmostClient, spaces: list[Space]) -> dict[str, SharedPages]:
+    """For ``sync.publish = "shared"``: per space, which of its listed pages Docmost shares. A few
+    requests a run: the share list, and the tree of each share that includes its subpages."""
+    workspace_off = client.workspace_sharing_disabled()
+    shares = client.shares()
+    subpages = {
+        str(share["id"]): {str(node.get("id")) for node in client.share_pages(str(share["id"]))}
+        for share in shares
+        if share.get("includeSubPages") and share.get("id")
+    }
+    policies: dict[str, SharedPages] = {}
+    for space in spaces:
+        if workspace_off or space.sharing_disabled:
+            where = "the workspace" if workspace_off else "this space"
+            get_logger(space=space.slug).info(
+                "space.sharing_off", reason=f"public sharing is switched off for {where}: nothing is published"
+            )
+            policies[space.id] = lambda _listed: {}
+            continue
+        own = [share for share in shares if share.get("spaceId") == space.id]
+        policies[space.id] = functools.partial(shared_pages, shares=own, subpages=subpages)
+    return policies
+
+
 def _keep_for_the_run() -> None:
     """What the stages so far built (listings, records, the index, the layout) lives until the
     run ends: move it out of the cyclic collector's way. Its full passes otherwise rescan every
@@ -207,6 +233,14 @@ def run_sync(
             return outcome
         include = settings.sync.spaces_include + list(only or [])
         selected = [s for s in spaces if _selected(s, include, settings.sync.spaces_exclude)]
+        shared: dict[str, SharedPages] = {}
+        if settings.sync.publish == "shared":
+            try:
+                shared = _share_policies(client, selected)
+            except SyncdError as exc:
+                outcome.error = str(exc)
+                log.error("sync.failed", error=str(exc), kept="every published space")
+                return outcome
         folders = space_folders(selected, *publisher.folder_claims())
         if on_listed is not None:
             on_listed(selected)
@@ -263,7 +297,9 @@ def run_sync(
 
         # 1. listings
         def listing(space: Space) -> SpaceOutcome | SpacePlan:
-            return runner(space, lambda: list_space(client, publisher, space, folders[space.id], options))
+            return runner(
+                space, lambda: list_space(client, publisher, space, folders[space.id], options, shared.get(space.id))
+            )
 
         listed = each_space(listing, selected)
         _keep_for_the_run()
@@ -294,6 +330,8 @@ def run_sync(
         if client.unavailable is not None:
             return server_gone(done)
         if plans:  # the index serves builds only
+            for plan in plans:
+                index.private |= plan.private
             laid_out = {plan.space.id for plan in plans}
             for state in list(publisher.state.spaces.values()):
                 if state.space_id not in laid_out:

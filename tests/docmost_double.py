@@ -79,9 +79,9 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
 
 
 class DocmostDouble:
-    def __init__(self, version: str = "0.95.0", password: str = "correct-password") -> None:
+    def __init__(self, version: str = "0.95.0", password: str = "correct-password", recording: str | None = None) -> None:
         self.version = version
-        self.root = FIXTURES / f"docmost-{version}-pages"
+        self.root = FIXTURES / (recording or f"docmost-{version}-pages")
         self.password = password
         self.valid_tokens = {TOKEN}
         self.lock = threading.Lock()
@@ -118,9 +118,21 @@ class DocmostDouble:
             if data["id"] in self.items:
                 self.info[data["id"]] = data
         self.files: dict[str, tuple[str, bytes]] = {}  # attachment id → (file name, bytes)
-        for entry in json.loads((self.root / "api" / "files-index.json").read_text(encoding="utf-8")):
+        files_index = self.root / "api" / "files-index.json"  # the shares recording has no files
+        for entry in json.loads(files_index.read_text(encoding="utf-8")) if files_index.exists() else []:
             if entry.get("status") == 200:
                 self.files[entry["id"]] = (entry["fileName"], (self.root / entry["path"]).read_bytes())
+        # Public shares, where the recording has them (docmost-0.95.0-shares): the list, and each tree.
+        shares_list = self.root / "api" / "shares" / "list.json"
+        self.shares: list[dict[str, Any]] | None = (
+            json.loads(shares_list.read_text(encoding="utf-8"))["response"]["body"]["data"]["items"]
+            if shares_list.exists() else None
+        )  # fmt: skip
+        self.share_trees: dict[str, list[dict[str, Any]]] = {
+            path.stem: json.loads(path.read_text(encoding="utf-8"))["response"]["body"]["data"]["pageTree"]
+            for path in sorted((self.root / "api" / "shares" / "tree").glob("*.json"))
+        }
+        self.workspace_sharing_disabled = False
         self.trashed: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # id → (item, info)
         self.version_body = json.loads((self.root / "api" / "version.json").read_text(encoding="utf-8"))
 
@@ -220,6 +232,18 @@ class DocmostDouble:
             return _json_reply(200, _envelope({"items": self.spaces, "meta": meta}))
         if path == "/api/pages/recent":
             return self._recent(payload)
+        if path == "/api/shares" and self.shares is not None:
+            meta = {"limit": 100, "hasNextPage": False, "hasPrevPage": False, "nextCursor": None, "prevCursor": None}
+            return _json_reply(200, _envelope({"items": copy.deepcopy(self.shares), "meta": meta}))
+        if path == "/api/shares/tree" and self.shares is not None:
+            share = next((s for s in self.shares if s["id"] == payload.get("shareId")), None)
+            if share is None:
+                return _json_reply(404, {"message": "Share not found", "error": "Not Found", "statusCode": 404})
+            tree = self.share_trees.get(share["id"], []) if share["includeSubPages"] else []
+            return _json_reply(200, _envelope({"share": share, "pageTree": copy.deepcopy(tree), "features": []}))
+        if path == "/api/workspace/info":
+            sharing = {"sharing": {"disabled": True}} if self.workspace_sharing_disabled else None
+            return _json_reply(200, _envelope({"id": "workspace", "name": "Lab", "settings": sharing}))
         if path == "/api/pages/info":
             return self._info(payload)
         return recorded(NOT_FOUND_ROUTE)
@@ -370,6 +394,12 @@ class DocmostDouble:
             attachment_id = f"01a2eeee-{self._clock:04x}-7000-8000-{self._clock:012x}"
             self.files[attachment_id] = (name, data)
         return attachment_id
+
+    def unshare(self, page_id: str) -> None:
+        """Delete the share of a page (its page's updatedAt does not change, as in Docmost)."""
+        with self.lock:
+            assert self.shares is not None
+            self.shares = [share for share in self.shares if share["pageId"] != page_id]
 
     def rename_space(self, slug: str, name: str) -> None:
         with self.lock:

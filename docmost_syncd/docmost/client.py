@@ -599,6 +599,29 @@ class DocmostClient:
                     pages[page.id] = page
         return list(pages.values())
 
+    def shares(self) -> list[dict[str, Any]]:
+        """Every public share the login can see (``/api/shares``): page id, ``includeSubPages``,
+        ``searchIndexing``, space id. A server without the shares API refuses ``shared`` publishing."""
+        try:
+            return list(self.paginate("/api/shares", {}))
+        except NotFoundError:
+            version = self.server_version()
+            found = ".".join(map(str, version)) if version else "an unknown version"
+            raise DocmostError(
+                f"sync.publish = \"shared\" needs Docmost's public shares (/api/shares); {self._settings.url} "
+                f"runs {found}, which has none: upgrade Docmost or publish everything (sync.publish = \"all\")"
+            ) from None
+
+    def share_pages(self, share_id: str) -> list[dict[str, Any]]:
+        """The pages a share with subpages opens (``/api/shares/tree``): restricted ones left out."""
+        data = self.post("/api/shares/tree", {"shareId": share_id}) or {}
+        return [node for node in data.get("pageTree") or [] if isinstance(node, dict)]
+
+    def workspace_sharing_disabled(self) -> bool:
+        """Whether public sharing is switched off for the whole workspace (a licensed feature)."""
+        data = self.post("/api/workspace/info", {}) or {}
+        return bool(((data.get("settings") or {}).get("sharing") or {}).get("disabled"))
+
     def each(self, tasks: list[Callable[[], T]]) -> list[T]:
         """Run many calls of this client (``lambda: client.page(id)`` and what follows it) at
         most ``docmost.max_parallel_requests`` at a time; results in order."""

@@ -24,6 +24,7 @@ class Link(NamedTuple):
 
     url: str | None
     title: str | None = None  # the target page's title, for links that carry no text of their own
+    private: bool = False  # the target is a page that is not published: nothing of it may show
 
 
 class ChildPage(NamedTuple):

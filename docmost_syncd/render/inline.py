@@ -37,6 +37,7 @@ MARK_ORDER = (
     "comment",
     "code",
 )
+PRIVATE_PAGE = "a page that is not public"  # what stands for an unpublished page's name or address
 STATUS_COLORS = frozenset({"gray", "blue", "green", "yellow", "red", "purple"})
 
 
@@ -212,7 +213,11 @@ class InlineWriter:
         href = str(attrs(group.mark or {}).get("href") or "")
         target = self.ctx.resolver.link(href)
         if target is None or target.url is None:
-            self.emit(self.inner(group.items))
+            shown = "".join(str(i.get("text") or "") for i in group.items if isinstance(i, dict))
+            if target is not None and target.private and shown.strip() == href.strip():
+                self.text_value(PRIVATE_PAGE)  # a bare address would name the page
+            else:
+                self.emit(self.inner(group.items))
             return
         inner = self.inner(group.items, in_link=True)
         shown = "".join(str(i.get("text") or "") for i in group.items if isinstance(i, dict))
@@ -263,7 +268,7 @@ def mention(out: InlineWriter, node: Node) -> None:
         out.text_value(f"@{label}" if label else "@")
         return
     target = out.ctx.resolver.page(a.get("entityId"), a.get("slugId"), a.get("anchorId"))
-    title = target.title or label or "page"
+    title = PRIVATE_PAGE if target.private else (target.title or label or "page")
     if target.url is None:
         out.text_value(title)
         return

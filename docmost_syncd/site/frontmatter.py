@@ -30,6 +30,8 @@ def front_matter(page: Page) -> str:
         "docmost_page_id": page.id,
         "docmost_slug_id": page.slug_id,
     }
+    if page.unlisted:
+        fields["unlisted"] = True  # its Docmost share keeps search engines away
     if page.icon:
         # The sidebar shows the page's emoji the way Docmost's sidebar does.
         fields["sidebar_label"] = f"{safe_label(page.icon)} {page.display_title}"

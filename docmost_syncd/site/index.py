@@ -55,6 +55,7 @@ class Target:
     missing_anchor: str | None = None  # asked for a heading the page does not have
     reason: str = ""  # why there is nothing to link to
     internal: bool = False  # a dead link into this Docmost (it may come alive in another space)
+    private: bool = False  # a page Docmost does not share (sync.publish = "shared"): nothing of it is written
 
     def depends_on_others(self, space_id: str) -> bool:
         """The answer can change with another space: a page there, or a dead link into this
@@ -65,7 +66,7 @@ class Target:
         if self.page is not None:
             page = self.page
             return repr(("page", page.folder, page.path, page.title, self.anchor, self.missing_anchor))
-        return repr((self.kind, self.url, self.internal))
+        return repr((self.kind, self.url, self.internal, *(["private"] if self.private else [])))
 
 
 class SiteIndex:
@@ -75,6 +76,7 @@ class SiteIndex:
         self.pages: dict[str, IndexedPage] = {}
         self.slugs: dict[str, str] = {}  # slugId → page id
         self.space_slugs: set[str] = set()  # Docmost slugs of every known space
+        self.private: set[str] = set()  # ids and slugIds of pages listed but not shared
         self._by_space: dict[str, set[str]] = {}
 
     def _add(self, page: IndexedPage) -> None:
@@ -130,7 +132,11 @@ class SiteIndex:
 
     # ---- what a reference points at ---------------------------------------------------------
 
-    def _page_target(self, page: IndexedPage | None, anchor: str | None, internal: bool) -> Target:
+    def _page_target(
+        self, page: IndexedPage | None, anchor: str | None, internal: bool, asked: tuple[str | None, ...] = ()
+    ) -> Target:
+        if page is None and any(key in self.private for key in asked if key):
+            return Target("none", reason="a page that is not shared publicly", internal=internal, private=True)
         if page is None:
             return Target("none", reason="a page that no longer exists", internal=internal)
         wanted = heading_anchor(anchor) if anchor else None
@@ -156,8 +162,8 @@ class SiteIndex:
         page_match = PAGE_URL.match(parts.path)
         if page_match:
             page = self.find(None, page_match.group("slug_id"))
-            if page is not None:
-                return self._page_target(page, unquote(parts.fragment) or None, True)
+            if page is not None or page_match.group("slug_id") in self.private:
+                return self._page_target(page, unquote(parts.fragment) or None, True, (page_match.group("slug_id"),))
             space = page_match.group("space")
             if on_server or (space is not None and space in self.space_slugs):
                 return Target("none", reason="a page that no longer exists", internal=True)
@@ -175,7 +181,7 @@ class SiteIndex:
         if ref[0] == "link":
             return self.lookup_href(ref[1])
         if ref[0] == "page":
-            return self._page_target(self.find(ref[1] or None, ref[2] or None), ref[3] or None, True)
+            return self._page_target(self.find(ref[1] or None, ref[2] or None), ref[3] or None, True, (ref[1], ref[2]))
         raise ValueError(f"not a page reference: {ref!r}")
 
 
@@ -270,7 +276,7 @@ class PageResolver:
             if target.kind == "web":
                 return Link(target.url)
             self._warn(f"{what} points at {target.reason}; written as plain text")
-            return Link(None)
+            return Link(None, private=target.private)
         if target.missing_anchor:
             self._warn(
                 f"{what} asks for heading #{target.missing_anchor}, which the page does not have; "

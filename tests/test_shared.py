@@ -1,0 +1,138 @@
+"""``sync.publish = "shared"`` against a recorded Docmost 0.95.0 with 8 public shares (with and
+without subpages, search indexing off, a deep page shared alone, a share nested in another; see
+tests/fixtures/docmost-0.95.0-shares/README.md): exactly what Docmost's public viewer opens is
+published, nothing of the rest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+import yaml
+
+from docmost_syncd.config import DocmostSettings, Settings
+from tests.conftest import BASE_URL, PASSWORD, LogCapture
+from tests.docmost_double import FIXTURES, DocmostDouble
+from tests.helpers import page_files, sync, unresolved_links
+
+RECORDING = "docmost-0.95.0-shares"
+SUMMARY = json.loads((FIXTURES / RECORDING / "summary.json").read_text(encoding="utf-8"))
+# What /api/shares/for-page answered for every page: the pages the public viewer opens.
+OPENED = {entry["pageId"]: entry for space in SUMMARY["published_per_for_page"].values() for entry in space}
+
+
+@pytest.fixture
+def shares() -> Iterator[DocmostDouble]:
+    double = DocmostDouble(password=PASSWORD, recording=RECORDING)
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=double.respx_side_effect)
+        yield double
+
+
+def shared_settings(tmp_path: Path, publish: str = "shared") -> Settings:
+    return Settings(
+        docmost=DocmostSettings(url=BASE_URL, email="admin@example.com", password=PASSWORD, retries=0),
+        output={"dir": tmp_path / "docs"},
+        sync={"publish": publish},
+    )
+
+
+def published(docs: Path) -> dict[str, dict[str, Any]]:
+    """page id → front matter, over every published space."""
+    found = {}
+    for path in page_files(docs):
+        meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n", 2)[1])
+        found[meta["docmost_page_id"]] = dict(meta, path=str(path.relative_to(docs)))
+    return found
+
+
+def test_shared_publishing_publishes_exactly_what_the_public_viewer_opens(
+    shares: DocmostDouble, tmp_path: Path
+) -> None:
+    settings = shared_settings(tmp_path)
+    outcome = sync(settings)
+    assert not outcome.failed, [space.error for space in outcome.spaces]
+    pages = published(tmp_path / "docs")
+    assert set(pages) == set(OPENED)  # 5 in kitchen, 17 in eng
+    for page_id, meta in pages.items():
+        assert bool(meta.get("unlisted")) is (OPENED[page_id]["searchIndexing"] is False), meta["title"]
+    assert unresolved_links(tmp_path / "docs") == []
+
+
+def test_nothing_of_an_unshared_page_is_published(shares: DocmostDouble, tmp_path: Path) -> None:
+    sync(shared_settings(tmp_path))
+    output = b"".join(
+        path.read_bytes() for path in (tmp_path / "docs").rglob("*")
+        if path.is_file() and ".docmost-syncd" not in path.parts
+    )  # fmt: skip
+    private = [item for item in shares.items.values() if item["id"] not in OPENED]
+    assert len(private) == 25
+    for item in private:
+        assert item["id"].encode() not in output, item["title"]
+        assert item["slugId"].encode() not in output, item["title"]
+    # Pagination is shared alone, three levels down: it sits at its space's root, and nothing of
+    # its unshared ancestors (Architecture › Backend › API Guidelines) names a folder or a label.
+    pagination = published(tmp_path / "docs")["01a246a2-cc00-7c31-aac1-166798baaca0"]
+    assert pagination["path"] == "eng/Pagination.md"
+    for ancestor in ("Architecture", "API Guidelines"):
+        assert ancestor.encode() not in b"".join(
+            p.read_bytes() for p in (tmp_path / "docs").rglob("_*.json")
+        ), ancestor
+
+
+def test_an_unshared_page_is_gone_at_the_next_run(shares: DocmostDouble, tmp_path: Path, logs: LogCapture) -> None:
+    settings = shared_settings(tmp_path)
+    sync(settings)
+    embeds = "01a246a3-1d16-75a6-9be5-2aea3c742598"
+    assert embeds in published(tmp_path / "docs")
+    shares.reset_counts()
+    shares.unshare(embeds)  # Docmost does not change the page's updatedAt
+    outcome = sync(settings)
+    assert {space.folder: space.result for space in outcome.spaces}["kitchen"] == "published"
+    assert embeds not in published(tmp_path / "docs")
+    counts = {path: sum(1 for seen, _body in shares.requests if seen == path) for path, _ in shares.requests}
+    assert counts.get("/api/pages/info", 0) == 0  # polling the shares costs no page request
+    assert counts["/api/shares"] == 1 and counts["/api/shares/tree"] == 3  # one list, one tree per share with subpages
+
+
+def test_an_unchanged_server_costs_the_listings_and_the_shares(shares: DocmostDouble, tmp_path: Path) -> None:
+    settings = shared_settings(tmp_path)
+    sync(settings)
+    shares.reset_counts()
+    outcome = sync(settings)
+    assert {space.result for space in outcome.spaces} == {"unchanged"}
+    assert {path for path, _body in shares.requests} <= {
+        "/api/auth/login", "/api/version", "/api/spaces", "/api/pages/recent", "/api/workspace/info",
+        "/api/shares", "/api/shares/tree",
+    }  # fmt: skip
+
+
+def test_sharing_switched_off_for_the_workspace_publishes_nothing(
+    shares: DocmostDouble, tmp_path: Path, logs: LogCapture
+) -> None:
+    shares.workspace_sharing_disabled = True
+    outcome = sync(shared_settings(tmp_path))
+    assert {space.result for space in outcome.spaces} == {"empty"}
+    off = [event for event in logs.events() if event["event"] == "space.sharing_off"]
+    assert sorted(event["space"] for event in off) == ["eng", "kitchen"]
+    assert published(tmp_path / "docs") == {}
+
+
+def test_a_server_without_shares_refuses_shared_publishing(tmp_path: Path, logs: LogCapture) -> None:
+    double = DocmostDouble("0.70.3", password=PASSWORD)
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=double.respx_side_effect)
+        outcome = sync(shared_settings(tmp_path))
+    assert outcome.failed and outcome.error is not None
+    assert "needs Docmost's public shares" in outcome.error and BASE_URL in outcome.error
+    assert not (tmp_path / "docs" / "eng").exists()
+
+
+def test_everything_is_published_by_default(shares: DocmostDouble, tmp_path: Path) -> None:
+    sync(shared_settings(tmp_path, publish="all"))
+    assert len(published(tmp_path / "docs")) == 47
+    assert "/api/shares" not in {path for path, _body in shares.requests}
