@@ -136,3 +136,22 @@ def test_everything_is_published_by_default(shares: DocmostDouble, tmp_path: Pat
     sync(shared_settings(tmp_path, publish="all"))
     assert len(published(tmp_path / "docs")) == 47
     assert "/api/shares" not in {path for path, _body in shares.requests}
+
+
+@pytest.mark.docusaurus
+def test_the_shared_site_builds_and_an_unlisted_page_stays_out_of_search(
+    shares: DocmostDouble, tmp_path: Path, kit_modules: Path
+) -> None:
+    from tests.sitekit import KIT, build, make_site
+
+    settings = shared_settings(tmp_path)
+    settings.output.math = "katex"
+    assert not sync(settings).failed
+    site = make_site(tmp_path / "kit", KIT, kit_modules)
+    built = build(site, tmp_path / "docs", "mdx")
+    assert built.returncode == 0, (built.stdout + built.stderr)[-4000:]
+    out = site / "build-mdx"
+    embeds = (out / "docs" / "kitchen" / "Embeds" / "index.html").read_text(encoding="utf-8")
+    assert 'content="noindex, nofollow"' in embeds  # shared with search indexing off
+    assert "/docs/kitchen/Embeds" not in (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/docs/kitchen/Layout-Blocks" in (out / "sitemap.xml").read_text(encoding="utf-8")
