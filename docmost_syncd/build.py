@@ -42,7 +42,7 @@ from docmost_syncd.model import (
 from docmost_syncd.publish.publisher import BuildSummary, Publisher, SpaceOutcome
 from docmost_syncd.publish.writer import CATEGORY_FILE, METADATA_FILE, StagingWriter
 from docmost_syncd.render import RENDERER_VERSION, RenderOptions, render_page
-from docmost_syncd.site.frontmatter import front_matter
+from docmost_syncd.site.frontmatter import PageExtras, docmost_page_url, front_matter
 from docmost_syncd.site.index import (
     Answers,
     PageResolver,
@@ -65,6 +65,20 @@ from docmost_syncd.sources.server import page_records
 StopCheck = Callable[[], bool]
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """Everything of the configuration that shapes a space's files."""
+
+    render: RenderOptions = field(default_factory=RenderOptions)
+    authors: bool = True  # front matter names who changed a page last
+    edit_base: str | None = None  # Docmost's URL, for the pages' edit links (None: none)
+
+    def edit_url(self, space_slug: str, page: Page) -> str | None:
+        if self.edit_base is None or not page.slug_id:
+            return None
+        return docmost_page_url(self.edit_base, space_slug, page.title, page.slug_id)
+
+
 @dataclass
 class SpacePlan:
     """A listed space on its way through a run."""
@@ -83,12 +97,13 @@ class SpacePlan:
     private: frozenset[str] = frozenset()  # ids and slugIds of listed pages that are not shared
     shared: dict[str, bool] | None = None  # sync.publish = "shared": the pages shares open
 
-    def identity(self, options: RenderOptions) -> list[str]:
+    def identity(self, options: BuildOptions) -> list[str]:
         """What shapes every file of the space alike."""
         identity = [
             __version__,
             str(RENDERER_VERSION),
-            options.math,
+            options.render.math,
+            json.dumps([options.authors, options.edit_base]),
             self.space.name,
             self.space.slug,
             self.folder,
@@ -96,7 +111,7 @@ class SpacePlan:
         return [*identity, json.dumps(sorted(self.unlisted))] if self.unlisted else identity
 
 
-def build_key(plan: SpacePlan, options: RenderOptions) -> str:
+def build_key(plan: SpacePlan, options: BuildOptions) -> str:
     """Everything of a space that shapes its files, but the pages it links into in other spaces
     (those are checked one by one: see ``PageResolver.foreign``)."""
     listing = sorted(page.fingerprint() for page in plan.listed)
@@ -114,7 +129,7 @@ SharedPages = Callable[[list[ListedPage]], dict[str, bool]]
 
 
 def list_space(
-    client: DocmostClient, publisher: Publisher, space: Space, folder: str, options: RenderOptions,
+    client: DocmostClient, publisher: Publisher, space: Space, folder: str, options: BuildOptions,
     shared: SharedPages | None = None,
 ) -> SpacePlan:  # fmt: skip
     """The live pages of a space (only the shared ones when ``shared`` says which). A space whose
@@ -149,7 +164,7 @@ def complete(client: DocmostClient, cache: PageCache, plan: SpacePlan) -> SpaceP
 # ---- 2. layout ----------------------------------------------------------------------------------
 
 
-def lay_out(plan: SpacePlan, index: SiteIndex, options: RenderOptions) -> SpaceModel:
+def lay_out(plan: SpacePlan, index: SiteIndex, options: BuildOptions) -> SpaceModel:
     """The space's tree with every page's name and path; the space joins the run's index."""
     pages = [
         Page(
@@ -161,6 +176,7 @@ def lay_out(plan: SpacePlan, index: SiteIndex, options: RenderOptions) -> SpaceM
             parent_id=item.parent_id,
             updated_at=item.updated_at,
             unlisted=item.id in plan.unlisted,
+            author=plan.records[item.id].author,
             empty=plan.records[item.id].facts.empty,
             extension=".mdx" if plan.records[item.id].facts.mdx else ".md",
         )
@@ -219,7 +235,7 @@ def build_space(
     publisher: Publisher,
     plan: SpacePlan,
     index: SiteIndex,
-    options: RenderOptions,
+    options: BuildOptions,
     should_stop: StopCheck | None = None,
 ) -> SpaceOutcome:
     space, folder, model = plan.space, plan.folder, plan.model
@@ -253,7 +269,7 @@ def build_space(
             record = plan.records[page.id]
             # A page's file is made of: the space's identity, the page's own listing (its front
             # matter) and children, its content, and the answer to everything it refers to.
-            own = [page.id, page.slug_id, page.title, page.icon, page.path, page.sidebar_position]
+            own = [page.id, page.slug_id, page.title, page.icon, page.path, page.sidebar_position, page.updated_at, page.author]
             own += ["unlisted"] if page.unlisted else []
             children = [[c.display_title, c.icon, c.path] for c in page.children]
             refs = [answers.describe(ref) for ref in record.facts.refs]
@@ -264,11 +280,12 @@ def build_space(
                 resolver = PageResolver(
                     index, model, page, record.facts.anchors, paths, load_content, warnings, foreign
                 )
-                rendered = render_page(load_content(page.id), resolver, options)
+                rendered = render_page(load_content(page.id), resolver, options.render)
                 if rendered.mdx and page.extension != ".mdx":
                     raise BuildError(f"page {page.id} needs MDX but was laid out as {page.path}")
                 head = "".join(f"{line}\n" for line in rendered.imports)
-                text = front_matter(page) + (head + "\n" if head else "") + rendered.body.rstrip() + "\n"
+                extras = PageExtras(rendered.description, options.edit_url(space.slug, page), options.authors)
+                text = front_matter(page, extras) + (head + "\n" if head else "") + rendered.body.rstrip() + "\n"
                 writer.write(page.path, text.encode("utf-8"), key)
             if page.children:
                 writer.write(category_path(page), category_json(page))

@@ -39,6 +39,8 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS pages (id TEXT PRIMARY KEY, updated_at TEXT NOT NULL, content TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS records (space_id TEXT NOT NULL, page_id TEXT NOT NULL, renderer INTEGER NOT NULL,"
     " updated_at TEXT NOT NULL, sha256 TEXT NOT NULL, facts TEXT NOT NULL, PRIMARY KEY (space_id, page_id))",
+    # who last changed each page, at its updatedAt (a NULL name: Docmost did not say)
+    "CREATE TABLE IF NOT EXISTS authors (id TEXT PRIMARY KEY, updated_at TEXT NOT NULL, name TEXT)",
 )
 
 
@@ -112,10 +114,23 @@ class PageCache:
             return None
         return content if isinstance(content, dict) else None
 
-    def store(self, page_id: str, updated_at: str, content: Any) -> str:
-        """Keep a page's content (a page that has none holds an empty document); returns its digest."""
+    def author(self, page_id: str, updated_at: str) -> tuple[bool, str | None]:
+        """(whether the cache knows who changed the page last at ``updated_at``, the name)."""
+        try:
+            with self._lock:
+                row = self._db().execute("SELECT updated_at, name FROM authors WHERE id = ?", (page_id,)).fetchone()
+        except sqlite3.DatabaseError:
+            return False, None
+        return (True, row[1]) if row is not None and row[0] == updated_at else (False, None)
+
+    def store(self, page_id: str, updated_at: str, content: Any, author: str | None = None) -> str:
+        """Keep a page's content (a page that has none holds an empty document) and who changed
+        it last; returns the content's digest."""
         data = _serialize(content if isinstance(content, dict) else EMPTY_DOCUMENT)
         with self._lock:
+            self._db().execute(
+                "INSERT OR REPLACE INTO authors (id, updated_at, name) VALUES (?, ?, ?)", (page_id, updated_at, author)
+            )
             self._db().execute(
                 "INSERT OR REPLACE INTO pages (id, updated_at, content) VALUES (?, ?, ?)",
                 (page_id, updated_at, data),
@@ -124,7 +139,9 @@ class PageCache:
 
     def forget(self, page_ids: Iterable[str]) -> None:
         with self._lock:
-            self._db().executemany("DELETE FROM pages WHERE id = ?", [(page_id,) for page_id in page_ids])
+            ids = [(page_id,) for page_id in page_ids]
+            self._db().executemany("DELETE FROM pages WHERE id = ?", ids)
+            self._db().executemany("DELETE FROM authors WHERE id = ?", ids)
 
     # ---- per-space records -----------------------------------------------------------------
 
@@ -136,7 +153,9 @@ class PageCache:
                 rows = (
                     self._db()
                     .execute(
-                        "SELECT page_id, updated_at, sha256, facts FROM records WHERE space_id = ? AND renderer = ?",
+                        "SELECT r.page_id, r.updated_at, r.sha256, r.facts, a.id, a.name FROM records r"
+                        " LEFT JOIN authors a ON a.id = r.page_id AND a.updated_at = r.updated_at"
+                        " WHERE r.space_id = ? AND r.renderer = ?",
                         (space_id, renderer),
                     )
                     .fetchall()
@@ -144,9 +163,11 @@ class PageCache:
         except sqlite3.DatabaseError:
             return {}
         records = {}
-        for page_id, updated_at, digest, facts in rows:
+        for page_id, updated_at, digest, facts, known, author in rows:
+            if known is None:
+                continue  # who changed it last is not known (an older cache): fetched again
             try:
-                records[page_id] = PageRecord(updated_at, digest, PageFacts.from_json(json.loads(facts)))
+                records[page_id] = PageRecord(updated_at, digest, PageFacts.from_json(json.loads(facts)), author)
             except (ValueError, KeyError, TypeError, AttributeError):
                 continue
         return records

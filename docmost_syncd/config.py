@@ -111,6 +111,9 @@ class OutputSettings(_Section):
     fsync_files: bool = False
     # "text": formulas as code, builds on any Docusaurus site; "katex": $…$ for remark-math + rehype-katex
     math: Literal["text", "katex"] = "text"
+    # front matter: last_update.author (who changed a page last), custom_edit_url (back to Docmost)
+    authors: bool = True
+    edit_links: bool = True
 
 
 class SyncSettings(_Section):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from docmost_syncd.build import SpacePlan, build_space, lay_out
+from docmost_syncd.build import BuildOptions, SpacePlan, build_space, lay_out
 from docmost_syncd.model import Space
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.render import RenderOptions
@@ -20,11 +20,11 @@ from docmost_syncd.sources.archive.source import ArchiveSource
 
 
 def convert_export(
-    publisher: Publisher, export: Path, space: Space, folder: str, options: RenderOptions | None = None
+    publisher: Publisher, export: Path, space: Space, folder: str, render: RenderOptions | None = None
 ) -> SpaceOutcome:
     """Build the space from the ZIP and publish it; the published copy stays on any failure."""
     started = time.monotonic()
-    options = options or RenderOptions()
+    options = BuildOptions(render or RenderOptions())  # no server: no edit links, no authors
     with SafeArchive(export, publisher.limits) as archive:
         source = ArchiveSource(archive, space, folder)
         plan = SpacePlan(space, folder, source.listed(), source.records())

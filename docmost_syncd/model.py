@@ -69,6 +69,7 @@ class Page:
     parent_id: str | None
     updated_at: str | None = None
     unlisted: bool = False  # shared with search indexing off (sync.publish = "shared")
+    author: str | None = None  # who changed it last, when Docmost says
     source: str | None = None  # ZIP entry of the body (convert only)
     location: tuple[str, ...] = ()  # where the export's own links place it (convert only)
     empty: bool = False  # no body at all: with no title and no children it is an editor placeholder
@@ -236,5 +237,6 @@ class PageRecord:
     updated_at: str
     content_sha: str
     facts: PageFacts
+    author: str | None = None  # who last changed it (lastUpdatedBy.name), when Docmost says
 
 

@@ -28,7 +28,15 @@ from typing import TypeVar
 
 import structlog
 
-from docmost_syncd.build import SharedPages, SpacePlan, build_space, complete, lay_out, list_space
+from docmost_syncd.build import (
+    BuildOptions,
+    SharedPages,
+    SpacePlan,
+    build_space,
+    complete,
+    lay_out,
+    list_space,
+)
 from docmost_syncd.config import Settings
 from docmost_syncd.docmost.client import DocmostClient
 from docmost_syncd.errors import CancelledError, RemovalRefusedError, ServerUnavailableError, SyncdError
@@ -220,7 +228,11 @@ def run_sync(
     log = get_logger()
     started = time.monotonic()
     outcome = RunOutcome(run_id=run_id)
-    options = RenderOptions(math=settings.output.math)
+    output = settings.output
+    options = BuildOptions(
+        RenderOptions(math=output.math), authors=output.authors,
+        edit_base=publisher.server_url if output.edit_links else None,
+    )  # fmt: skip
     client.start_run()
     try:
         log.info("sync.started", output=str(publisher.output_dir))

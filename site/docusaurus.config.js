@@ -121,6 +121,10 @@ module.exports = async function createConfig() {
             routeBasePath: 'docs',
             sidebarPath: require.resolve('./sidebars.js'),
             sidebarItemsGenerator,
+            // docmost-syncd writes last_update (when and by whom in Docmost) and custom_edit_url
+            // (the page in Docmost) into every page: show them.
+            showLastUpdateTime: true,
+            showLastUpdateAuthor: true,
             remarkPlugins,
             rehypePlugins,
           },

@@ -274,16 +274,17 @@ def test_the_next_build_starts_from_the_spare_and_never_writes_into_a_published_
     assert tree_contents(output / "bulk") == tree_contents(fresh / "bulk")  # files and folders
 
 
-def test_an_edit_that_renders_the_same_keeps_the_copy_and_records_its_inputs(
-    routed: DocmostDouble, settings: Settings, tmp_path: Path
+def test_a_build_equal_to_the_published_copy_keeps_it_and_records_its_inputs(
+    routed: DocmostDouble, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A trailing blank typed in Docmost changes the page, not what readers see: no swap, but the
-    published marker names the new inputs, exactly as a fresh sync of the same server writes it."""
+    """Inputs that changed without changing what readers see (here a docmost-syncd release that
+    writes the same files): no swap, but the published marker names the new inputs, exactly as a
+    fresh sync of the same server writes it."""
     sync(settings)
     output = settings.output.dir
     assert output is not None
     inode = (output / "bulk").stat().st_ino
-    routed.edit(routed.pages_of("bulk")[3]["id"], " ")
+    monkeypatch.setattr(job, "__version__", "99.0.0")
     assert results(sync(settings))["bulk"] == "unchanged"
     assert (output / "bulk").stat().st_ino == inode
     fresh = Settings(docmost=settings.docmost, output={"dir": tmp_path / "fresh"}, sync=settings.sync)

@@ -24,7 +24,9 @@ from docmost_syncd.render.context import (
     RenderContext,
     RenderOptions,
     Resolver,
+    children,
     heading_anchor,
+    text_content,
 )
 from docmost_syncd.render.inline import render_inline
 from docmost_syncd.render.media import FILE_URL
@@ -58,6 +60,7 @@ class Rendered:
     imports: tuple[str, ...]  # MDX import lines the body needs
     anchors: tuple[str, ...]  # explicit heading ids, in page order
     unknown: tuple[str, ...]  # node and mark types this renderer does not know
+    description: str = ""  # the first paragraph as plain text, at most 160 characters
 
 
 def render_page(content: Node | None, resolver: Resolver, options: RenderOptions) -> Rendered:
@@ -69,7 +72,28 @@ def render_page(content: Node | None, resolver: Resolver, options: RenderOptions
         imports=tuple(sorted(ctx.imports)),
         anchors=tuple(ctx.anchors),
         unknown=tuple(sorted(ctx.unknown)),
+        description=description(content),
     )
+
+
+DESCRIPTION_LENGTH = 160
+
+
+def description(content: Node | None) -> str:
+    """The page's first paragraph with text, as plain text on one line, at most 160 characters
+    (cut at a word where it can be, with an ellipsis): for search engines and link previews."""
+    for node in children(content) if isinstance(content, dict) else []:
+        if node.get("type") != "paragraph":
+            continue
+        text = " ".join(text_content(node).split())
+        if not text:
+            continue
+        if len(text) <= DESCRIPTION_LENGTH:
+            return text
+        cut = text[: DESCRIPTION_LENGTH - 1]
+        cut = cut.rsplit(" ", 1)[0] if " " in cut[DESCRIPTION_LENGTH // 2 :] else cut
+        return cut.rstrip(" ,.;:") + "…"
+    return ""
 
 
 class _NoteTaker:

@@ -7,6 +7,8 @@ emoji); PyYAML quotes whatever needs quoting, and the tests read it back with a 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from urllib.parse import quote
 
 import yaml
 
@@ -23,7 +25,24 @@ def strip_title_heading(body: str) -> str:
     return _FIRST_H1.sub("", body, count=1).lstrip("\n")
 
 
-def front_matter(page: Page) -> str:
+@dataclass(frozen=True)
+class PageExtras:
+    """What front matter says of a page beyond its place: from its content and from Docmost."""
+
+    description: str = ""
+    edit_url: str | None = None  # the page in Docmost (custom_edit_url)
+    authors: bool = True  # name who changed it last (last_update.author)
+
+
+def docmost_page_url(server_url: str, space_slug: str, title: str | None, slug_id: str) -> str:
+    """The page in Docmost's own reader: ``<url>/s/<space slug>/p/<title slug>-<slugId>`` (the
+    title part is decorative, Docmost finds a page by its slugId; Korean titles have none)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", (title or "").lower()).strip("-")[:70].strip("-")
+    return f"{server_url}/s/{quote(space_slug)}/p/{slug + '-' if slug else ''}{slug_id}"
+
+
+def front_matter(page: Page, facts: PageExtras | None = None) -> str:
+    facts = facts or PageExtras()
     fields: dict[str, object] = {
         "title": page.display_title,
         "sidebar_position": page.sidebar_position,
@@ -36,6 +55,15 @@ def front_matter(page: Page) -> str:
         # The sidebar shows the page's emoji the way Docmost's sidebar does.
         fields["sidebar_label"] = f"{safe_label(page.icon)} {page.display_title}"
         fields["docmost_icon"] = safe_label(page.icon)
+    if facts.description:
+        fields["description"] = safe_label(facts.description)
+    if page.updated_at:
+        last_update: dict[str, str] = {"date": page.updated_at}
+        if facts.authors and page.author:
+            last_update["author"] = safe_label(page.author)
+        fields["last_update"] = last_update
+    if facts.edit_url:
+        fields["custom_edit_url"] = facts.edit_url
     dumped = yaml.dump(
         fields, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False, width=10_000
     )

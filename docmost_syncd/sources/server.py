@@ -24,6 +24,13 @@ from docmost_syncd.site.index import SiteIndex
 from docmost_syncd.site.layout import attachment_path
 
 
+def last_author(page: dict[str, Any]) -> str | None:
+    """Who changed the page last, as ``/api/pages/info`` names them (``lastUpdatedBy.name``)."""
+    who = page.get("lastUpdatedBy")
+    name = who.get("name") if isinstance(who, dict) else None
+    return str(name).strip() or None if name else None
+
+
 @dataclass
 class Contents:
     listed: list[ListedPage]  # as the pages themselves said when fetched; vanished ones left out
@@ -49,10 +56,11 @@ def page_records(
             continue
         changed.add(page.id)
         content = cache.content(page.id, page.updated_at)
-        if content is None:
+        author_known, author = cache.author(page.id, page.updated_at)
+        if content is None or not author_known:
             missing.append(page)
         else:  # cached, but its facts are from an older renderer: no request needed
-            records[page.id] = PageRecord(page.updated_at, content_digest(content), analyse_page(content))
+            records[page.id] = PageRecord(page.updated_at, content_digest(content), analyse_page(content), author)
 
     def fetch(page: ListedPage) -> tuple[ListedPage, PageRecord] | None:
         try:
@@ -60,9 +68,9 @@ def page_records(
         except NotFoundError:
             return None  # trashed or deleted since it was listed: not published
         fresh = ListedPage.from_api(data) or page
-        content = data.get("content")
-        digest = cache.store(page.id, fresh.updated_at, content)
-        return fresh, PageRecord(fresh.updated_at, digest, analyse_page(content))
+        content, author = data.get("content"), last_author(data)
+        digest = cache.store(page.id, fresh.updated_at, content, author)
+        return fresh, PageRecord(fresh.updated_at, digest, analyse_page(content), author)
 
     vanished = 0
     fetched = client.each([functools.partial(fetch, page) for page in missing])
@@ -102,7 +110,8 @@ class ServerSource:
         if content is None and page_id in self.records:
             data = self.client.page(page_id)
             content = data.get("content")
-            cache.store(page_id, str(data.get("updatedAt") or self.records[page_id].updated_at), content)
+            updated_at = str(data.get("updatedAt") or self.records[page_id].updated_at)
+            cache.store(page_id, updated_at, content, last_author(data))
         return content
 
     def place_files(self, writer: StagingWriter, wanted: dict[str, str], warnings: list[str]) -> dict[str, str]:
