@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -96,6 +96,7 @@ class SpacePlan:
     unlisted: frozenset[str] = frozenset()  # shared pages whose share keeps search engines away
     private: frozenset[str] = frozenset()  # ids and slugIds of listed pages that are not shared
     shared: dict[str, bool] | None = None  # sync.publish = "shared": the pages shares open
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # page id → its labels
 
     def identity(self, options: BuildOptions) -> list[str]:
         """What shapes every file of the space alike."""
@@ -108,7 +109,11 @@ class SpacePlan:
             self.space.slug,
             self.folder,
         ]
-        return [*identity, json.dumps(sorted(self.unlisted))] if self.unlisted else identity
+        if self.unlisted:
+            identity.append(json.dumps(sorted(self.unlisted)))
+        if self.tags:  # labels change no updatedAt: they shape the build key themselves
+            identity.append(json.dumps(sorted(self.tags.items())))
+        return identity
 
 
 def build_key(plan: SpacePlan, options: BuildOptions) -> str:
@@ -130,7 +135,7 @@ SharedPages = Callable[[list[ListedPage]], dict[str, bool]]
 
 def list_space(
     client: DocmostClient, publisher: Publisher, space: Space, folder: str, options: BuildOptions,
-    shared: SharedPages | None = None,
+    shared: SharedPages | None = None, labels: Mapping[str, list[str]] | None = None,
 ) -> SpacePlan:  # fmt: skip
     """The live pages of a space (only the shared ones when ``shared`` says which). A space whose
     listing and identity are exactly those of its published build is *quiet*: its pages' records
@@ -139,6 +144,7 @@ def list_space(
     started = time.monotonic()
     listed = client.list_pages(space.id)
     plan = SpacePlan(space, folder, listed, {}, started=started)
+    plan.tags = {page.id: tuple(labels[page.id]) for page in listed if labels and labels.get(page.id)}
     if shared is not None:
         opened = plan.shared = shared(listed)
         plan.listed = published_listing(listed, opened)
@@ -177,6 +183,7 @@ def lay_out(plan: SpacePlan, index: SiteIndex, options: BuildOptions) -> SpaceMo
             updated_at=item.updated_at,
             unlisted=item.id in plan.unlisted,
             author=plan.records[item.id].author,
+            tags=plan.tags.get(item.id, ()),
             empty=plan.records[item.id].facts.empty,
             extension=".mdx" if plan.records[item.id].facts.mdx else ".md",
         )
@@ -269,8 +276,12 @@ def build_space(
             record = plan.records[page.id]
             # A page's file is made of: the space's identity, the page's own listing (its front
             # matter) and children, its content, and the answer to everything it refers to.
-            own = [page.id, page.slug_id, page.title, page.icon, page.path, page.sidebar_position, page.updated_at, page.author]
+            own: list[Any] = [
+                page.id, page.slug_id, page.title, page.icon, page.path, page.sidebar_position, page.updated_at,
+                page.author,
+            ]  # fmt: skip
             own += ["unlisted"] if page.unlisted else []
+            own += [list(page.tags)] if page.tags else []
             children = [[c.display_title, c.icon, c.path] for c in page.children]
             refs = [answers.describe(ref) for ref in record.facts.refs]
             key = hashlib.sha256(

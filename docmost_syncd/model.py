@@ -70,6 +70,7 @@ class Page:
     updated_at: str | None = None
     unlisted: bool = False  # shared with search indexing off (sync.publish = "shared")
     author: str | None = None  # who changed it last, when Docmost says
+    tags: tuple[str, ...] = ()  # its Docmost labels
     source: str | None = None  # ZIP entry of the body (convert only)
     location: tuple[str, ...] = ()  # where the export's own links place it (convert only)
     empty: bool = False  # no body at all: with no title and no children it is an editor placeholder

@@ -246,13 +246,14 @@ def run_sync(
         include = settings.sync.spaces_include + list(only or [])
         selected = [s for s in spaces if _selected(s, include, settings.sync.spaces_exclude)]
         shared: dict[str, SharedPages] = {}
-        if settings.sync.publish == "shared":
-            try:
+        try:
+            labels = client.page_labels()  # None: a server without labels, so pages get no tags
+            if settings.sync.publish == "shared":
                 shared = _share_policies(client, selected)
-            except SyncdError as exc:
-                outcome.error = str(exc)
-                log.error("sync.failed", error=str(exc), kept="every published space")
-                return outcome
+        except SyncdError as exc:
+            outcome.error = str(exc)
+            log.error("sync.failed", error=str(exc), kept="every published space")
+            return outcome
         folders = space_folders(selected, *publisher.folder_claims())
         if on_listed is not None:
             on_listed(selected)
@@ -310,7 +311,8 @@ def run_sync(
         # 1. listings
         def listing(space: Space) -> SpaceOutcome | SpacePlan:
             return runner(
-                space, lambda: list_space(client, publisher, space, folders[space.id], options, shared.get(space.id))
+                space,
+                lambda: list_space(client, publisher, space, folders[space.id], options, shared.get(space.id), labels),
             )
 
         listed = each_space(listing, selected)

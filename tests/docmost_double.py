@@ -133,6 +133,15 @@ class DocmostDouble:
             for path in sorted((self.root / "api" / "shares" / "tree").glob("*.json"))
         }
         self.workspace_sharing_disabled = False
+        # Page labels, where the recording has them: the list, and the pages of each label.
+        labels_dir = self.root / "api" / "labels"
+        self.labels: dict[str, list[dict[str, Any]]] | None = (
+            {
+                path.stem.removeprefix("pages-"): json.loads(path.read_text(encoding="utf-8"))["response"]["body"]["data"]["items"]
+                for path in sorted(labels_dir.glob("pages-*.json"))
+            }
+            if labels_dir.is_dir() else None
+        )  # fmt: skip
         self.trashed: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # id → (item, info)
         self.version_body = json.loads((self.root / "api" / "version.json").read_text(encoding="utf-8"))
 
@@ -241,6 +250,14 @@ class DocmostDouble:
                 return _json_reply(404, {"message": "Share not found", "error": "Not Found", "statusCode": 404})
             tree = self.share_trees.get(share["id"], []) if share["includeSubPages"] else []
             return _json_reply(200, _envelope({"share": share, "pageTree": copy.deepcopy(tree), "features": []}))
+        if path == "/api/labels" and self.labels is not None:
+            items = [{"id": f"label-{name}", "name": name, "type": "page"} for name in sorted(self.labels)]
+            meta = {"limit": 100, "hasNextPage": False, "hasPrevPage": False, "nextCursor": None, "prevCursor": None}
+            return _json_reply(200, _envelope({"items": items, "meta": meta}))
+        if path == "/api/labels/pages" and self.labels is not None:
+            items = copy.deepcopy(self.labels.get(str(payload.get("name")), []))
+            meta = {"limit": 100, "hasNextPage": False, "hasPrevPage": False, "nextCursor": None, "prevCursor": None}
+            return _json_reply(200, _envelope({"items": items, "meta": meta}))
         if path == "/api/workspace/info":
             sharing = {"sharing": {"disabled": True}} if self.workspace_sharing_disabled else None
             return _json_reply(200, _envelope({"id": "workspace", "name": "Lab", "settings": sharing}))
@@ -394,6 +411,13 @@ class DocmostDouble:
             attachment_id = f"01a2eeee-{self._clock:04x}-7000-8000-{self._clock:012x}"
             self.files[attachment_id] = (name, data)
         return attachment_id
+
+    def label(self, page_id: str, name: str) -> None:
+        """Add a label to a page (its updatedAt does not change, as in Docmost)."""
+        with self.lock:
+            assert self.labels is not None
+            item = self.items[page_id]
+            self.labels.setdefault(name, []).append({k: item[k] for k in ("id", "slugId", "title", "icon", "spaceId")})
 
     def unshare(self, page_id: str) -> None:
         """Delete the share of a page (its page's updatedAt does not change, as in Docmost)."""

@@ -107,7 +107,7 @@ def test_an_unchanged_server_costs_the_listings_and_the_shares(shares: DocmostDo
     assert {space.result for space in outcome.spaces} == {"unchanged"}
     assert {path for path, _body in shares.requests} <= {
         "/api/auth/login", "/api/version", "/api/spaces", "/api/pages/recent", "/api/workspace/info",
-        "/api/shares", "/api/shares/tree",
+        "/api/shares", "/api/shares/tree", "/api/labels", "/api/labels/pages",
     }  # fmt: skip
 
 
@@ -155,3 +155,21 @@ def test_the_shared_site_builds_and_an_unlisted_page_stays_out_of_search(
     assert 'content="noindex, nofollow"' in embeds  # shared with search indexing off
     assert "/docs/kitchen/Embeds" not in (out / "sitemap.xml").read_text(encoding="utf-8")
     assert "/docs/kitchen/Layout-Blocks" in (out / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_labels_are_tags_and_a_new_label_is_published_at_the_next_run(shares: DocmostDouble, tmp_path: Path) -> None:
+    settings = shared_settings(tmp_path)
+    sync(settings)
+    pages = published(tmp_path / "docs")
+    tags = {meta["title"]: meta.get("tags") for meta in pages.values() if meta.get("tags")}
+    assert tags == {"Layout Blocks": ["howto"], "Release Process": ["howto", "release-notes"], "SSO & MFA": ["security"]}
+    pagination = "01a246a2-cc00-7c31-aac1-166798baaca0"
+    shares.label(pagination, "api")  # Docmost does not change the page's updatedAt
+    sync(settings)
+    assert published(tmp_path / "docs")[pagination]["tags"] == ["api"]
+
+
+def test_a_server_without_labels_writes_no_tags(routed: DocmostDouble, settings: Settings) -> None:
+    assert settings.output.dir is not None
+    sync(settings)  # the page-by-page recording has no labels API: 404
+    assert not any("tags" in meta for meta in published(settings.output.dir).values())

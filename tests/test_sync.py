@@ -35,7 +35,7 @@ from tests.helpers import (
     unresolved_links,
 )
 
-LISTING = ("/api/auth/login", "/api/version", "/api/spaces", "/api/pages/recent")
+LISTING = ("/api/auth/login", "/api/version", "/api/spaces", "/api/pages/recent", "/api/labels", "/api/labels/pages")
 
 
 def results(outcome: RunOutcome) -> dict[str, str]:

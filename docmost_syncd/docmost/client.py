@@ -617,6 +617,20 @@ class DocmostClient:
         data = self.post("/api/shares/tree", {"shareId": share_id}) or {}
         return [node for node in data.get("pageTree") or [] if isinstance(node, dict)]
 
+    def page_labels(self) -> dict[str, list[str]] | None:
+        """Page id → its labels' names (``/api/labels``, then ``/api/labels/pages`` per label: a few
+        requests a run); None for a server without labels (before 0.95)."""
+        try:
+            labels = [str(item.get("name") or "") for item in self.paginate("/api/labels", {"type": "page"})]
+        except NotFoundError:
+            return None
+        found: dict[str, list[str]] = {}
+        for name in sorted(label for label in labels if label):
+            for page in self.paginate("/api/labels/pages", {"name": name}):
+                if page.get("id"):
+                    found.setdefault(str(page["id"]), []).append(name)
+        return found
+
     def workspace_sharing_disabled(self) -> bool:
         """Whether public sharing is switched off for the whole workspace (a licensed feature)."""
         data = self.post("/api/workspace/info", {}) or {}

@@ -64,6 +64,8 @@ def front_matter(page: Page, facts: PageExtras | None = None) -> str:
         fields["last_update"] = last_update
     if facts.edit_url:
         fields["custom_edit_url"] = facts.edit_url
+    if page.tags:
+        fields["tags"] = [safe_label(tag) for tag in page.tags]
     dumped = yaml.dump(
         fields, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, default_flow_style=False, width=10_000
     )
