@@ -53,8 +53,10 @@ from docmost_syncd.site.index import (
 )
 from docmost_syncd.site.layout import assign_paths
 from docmost_syncd.site.output import (
+    REDIRECTS_FILE,
     category_json,
     category_path,
+    redirects_json,
     root_category_json,
     space_metadata_pieces,
     verify_output,
@@ -302,12 +304,15 @@ def build_space(
                 writer.write(category_path(page), category_json(page))
             pages += 1
         writer.write(CATEGORY_FILE, root_category_json(model))
+        history = published.paths if (published := publisher.state.get(space.id)) is not None else {}
+        writer.write(REDIRECTS_FILE, redirects_json(folder, model, history))
         anchors = {page_id: record.facts.anchors for page_id, record in plan.records.items()}
         writer.write_pieces(METADATA_FILE, lambda: space_metadata_pieces(model, anchors))
         for warning in sorted(set(warnings)):
             log.warning("space.link_unresolved", detail=warning)
         verify_output(model, writer)
         summary = BuildSummary(
-            pages, plan.build_key, {**foreign, **answers.foreign}, time.monotonic() - started
-        )
+            pages, plan.build_key, {**foreign, **answers.foreign}, time.monotonic() - started,
+            paths={page.id: page.path for page in model.walk()},
+        )  # fmt: skip
         return publisher.finish(space, folder, writer, summary, should_stop)

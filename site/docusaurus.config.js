@@ -39,6 +39,19 @@ function spacesPlugin() {
   };
 }
 
+// docmost-syncd writes each space's _redirects.json: every earlier URL of a page renamed or moved
+// in Docmost → its URL now. The kit serves each as a redirect page, so old links keep working.
+function pageRedirects() {
+  return publishedSpaces().flatMap(({folder}) => {
+    const file = path.join(docsPath, folder, '_redirects.json');
+    if (!fs.existsSync(file)) return [];
+    return (JSON.parse(fs.readFileSync(file, 'utf8')).redirects || []).map((redirect) => ({
+      from: `/docs/${redirect.from}`,
+      to: `/docs/${redirect.to}`,
+    }));
+  });
+}
+
 // A space's folder is a category without a page of its own: give it a generated index at
 // /docs/<space>/ listing its pages, so every space has an address to link to.
 async function sidebarItemsGenerator({defaultSidebarItemsGenerator, ...args}) {
@@ -96,7 +109,7 @@ module.exports = async function createConfig() {
     plugins: [
       spacesPlugin,
       // /docs/ has no page of its own: it leads to the home page, which lists every space.
-      ['@docusaurus/plugin-client-redirects', {redirects: [{from: '/docs', to: '/'}]}],
+      ['@docusaurus/plugin-client-redirects', {redirects: [{from: '/docs', to: '/'}, ...pageRedirects()]}],
     ],
     themes: [
       '@docusaurus/theme-mermaid',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -59,9 +60,18 @@ def tree_snapshot(folder: Path) -> dict[str, str]:
 
 def tree_contents(folder: Path) -> dict[str, str]:
     """Every file's sha256 and every folder (``path/``): what a build that starts from a spare
-    and a build into an empty folder must agree on."""
+    and a build into an empty folder must agree on. But for history, which a sync into an empty
+    folder cannot have: ``_redirects.json`` (every earlier URL of a page) is left out, and the
+    completion marker is compared without its entry and without the build's digest over it."""
     folders = {f"{os.path.relpath(root, folder)}/": "folder" for root, _dirs, _files in os.walk(folder)}
-    return {**file_digests(folder), **folders}
+    files = {path: digest for path, digest in file_digests(folder).items() if path != "_redirects.json"}
+    marker = folder / ".docmost-syncd-complete"
+    if marker.is_file():
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        data.pop("digest", None)
+        (data.get("files") or {}).pop("_redirects.json", None)
+        files[".docmost-syncd-complete"] = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return {**files, **folders}
 
 
 def relative_links(folder: Path) -> list[tuple[Path, str]]:

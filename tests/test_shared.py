@@ -173,3 +173,23 @@ def test_a_server_without_labels_writes_no_tags(routed: DocmostDouble, settings:
     assert settings.output.dir is not None
     sync(settings)  # the page-by-page recording has no labels API: 404
     assert not any("tags" in meta for meta in published(settings.output.dir).values())
+
+
+def test_a_renamed_page_s_old_url_redirects_to_its_new_one(shares: DocmostDouble, tmp_path: Path) -> None:
+    settings = shared_settings(tmp_path)
+    sync(settings)
+    onboarding = "01a246a2-ca9b-713b-b4fd-ffbd98dbf3fa"
+    before = published(tmp_path / "docs")[onboarding]["path"]
+    shares.rename(onboarding, "Welcome Aboard")
+    sync(settings)
+    after = published(tmp_path / "docs")[onboarding]["path"]
+    assert (before, after) == ("eng/Onboarding/Onboarding.md", "eng/Welcome-Aboard/Welcome-Aboard.md")
+    redirects = json.loads((tmp_path / "docs" / "eng" / "_redirects.json").read_text())["redirects"]
+    # the page and every page below it moved: each old URL leads to the new one
+    assert {"from": "eng/Onboarding", "to": "eng/Welcome-Aboard"} in redirects
+    assert {"from": "eng/Onboarding/Day-1", "to": "eng/Welcome-Aboard/Day-1"} in redirects
+    # unsharing forgets a page's old URLs: a redirect never names an unpublished page's path
+    shares.unshare(onboarding)
+    sync(settings)
+    redirects = json.loads((tmp_path / "docs" / "eng" / "_redirects.json").read_text())["redirects"]
+    assert not any("Onboarding" in r["from"] or "Welcome" in r["to"] for r in redirects), redirects

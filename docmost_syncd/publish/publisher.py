@@ -53,6 +53,20 @@ class BuildSummary:
     build_key: str | None = None
     foreign: dict[str, str] | None = None
     build_seconds: float = 0.0
+    paths: dict[str, str] | None = None  # page id → the path it is published at now
+
+
+MAX_PATHS_REMEMBERED = 20  # per page: older ones are forgotten
+
+
+def remember_paths(history: dict[str, list[str]], current: dict[str, str]) -> dict[str, list[str]]:
+    """Every path each live page was published at, the current one last; pages no longer
+    published are forgotten (an old URL must never lead to a page that is gone, or private)."""
+    remembered = {}
+    for page_id, path in current.items():
+        earlier = [old for old in history.get(page_id, []) if old != path]
+        remembered[page_id] = [*earlier, path][-MAX_PATHS_REMEMBERED:]
+    return remembered
 
 
 class Publisher:
@@ -176,6 +190,8 @@ class Publisher:
         previous.digest = digest
         previous.build_key = summary.build_key
         previous.foreign = dict(summary.foreign or {})
+        if summary.paths is not None:
+            previous.paths = remember_paths(previous.paths, summary.paths)
         previous.published = True
         total_bytes = writer.total_bytes()
         previous.pages, previous.bytes = summary.pages, total_bytes

@@ -26,7 +26,7 @@ class SpaceState:
     name: str = ""
     slug: str = ""
     digest: str | None = None
-    build_key: str | None = None  # what the last build was made from (see job.py)
+    build_key: str | None = None  # what the last build was made from (see build.py)
     foreign: dict[str, str] = field(default_factory=dict)  # reference into another space → its answer
     published: bool = False
     pages: int = 0
@@ -37,6 +37,8 @@ class SpaceState:
     last_result: str | None = None  # published | unchanged | empty | failed
     last_error: str | None = None
     consecutive_failures: int = 0
+    # page id → every path it was published at, oldest first, the current one last (redirects)
+    paths: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SpaceState:

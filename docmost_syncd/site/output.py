@@ -51,6 +51,37 @@ def space_metadata_pieces(
     yield "]}\n"
 
 
+REDIRECTS_FILE = "_redirects.json"
+
+
+def page_url(path: str) -> str:
+    """A page's URL under the docs route, as Docusaurus makes it from its file: the path without
+    its extension, and a category's own page (``a/b/b.md``) at its folder's URL (``a/b``)."""
+    stem = posixpath.splitext(path)[0]
+    folder, name = posixpath.split(stem)
+    return folder if folder and posixpath.basename(folder) == name else stem
+
+
+def redirects_json(folder: str, model: SpaceModel, history: dict[str, list[str]]) -> bytes:
+    """``_redirects.json``: every earlier URL of a page that is published now → its URL now, so
+    links from outside (search engines, chats, bookmarks) survive renames and moves. A URL that
+    another page holds now is never redirected; pages no longer published have no history."""
+    current = {page.id: page_url(page.path) for page in model.walk()}
+    taken = set(current.values())
+    # URLs that pages published now have had: an old URL is kept only if every folder in it was
+    # one of those, so no name of a page that is not published (now private) is ever written.
+    known = taken | {page_url(old) for page_id in current for old in history.get(page_id, [])}
+    entries = []
+    for page_id, url in sorted(current.items(), key=lambda item: item[1]):
+        for old in history.get(page_id, []):
+            old_url = page_url(old)
+            parts = old_url.split("/")
+            folders_known = all("/".join(parts[:depth]) in known for depth in range(1, len(parts)))
+            if old_url != url and old_url not in taken and folders_known:
+                entries.append({"from": f"{folder}/{old_url}", "to": f"{folder}/{url}"})
+    return json_lines({"redirects": entries})
+
+
 def category_json(page: Page) -> bytes:
     """``_category_.json`` of a page's folder: the exact title and its sidebar position."""
     return json_lines({"label": page.display_title, "position": page.sidebar_position})
