@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 import respx
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from docmost_syncd.config import DocmostSettings, Settings
 from tests.conftest import BASE_URL, PASSWORD, LogCapture
 from tests.docmost_double import FIXTURES, DocmostDouble
-from tests.helpers import page_files, sync, unresolved_links
+from tests.helpers import page_files, sync, tree_contents, unresolved_links
 
 RECORDING = "docmost-0.95.0-shares"
 SUMMARY = json.loads((FIXTURES / RECORDING / "summary.json").read_text(encoding="utf-8"))
@@ -193,3 +195,84 @@ def test_a_renamed_page_s_old_url_redirects_to_its_new_one(shares: DocmostDouble
     sync(settings)
     redirects = json.loads((tmp_path / "docs" / "eng" / "_redirects.json").read_text())["redirects"]
     assert not any("Onboarding" in r["from"] or "Welcome" in r["to"] for r in redirects), redirects
+
+
+@pytest.mark.docusaurus
+def test_a_reader_sees_the_page_facts_and_an_old_url_lands_on_the_renamed_page(
+    shares: DocmostDouble, tmp_path: Path, kit_modules: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tests.sitekit import (
+        CHROMEDRIVER,
+        CHROMIUM,
+        CHROMIUM_MISSING,
+        KIT,
+        build,
+        headless_chromium,
+        make_site,
+        serve_directory,
+    )
+
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        pytest.skip(CHROMIUM_MISSING)
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    settings = shared_settings(tmp_path)
+    settings.output.math = "katex"
+    sync(settings)
+    release = "01a246a2-cdae-7189-937a-bbc901038e4a"  # "Release Process": shared, labels howto + release-notes
+    shares.rename(release, "Shipping Releases")
+    sync(settings)
+    site = make_site(tmp_path / "kit", KIT, kit_modules)
+    built = build(site, tmp_path / "docs", "mdx")
+    assert built.returncode == 0, (built.stdout + built.stderr)[-4000:]
+    info = shares.info[release]
+    with serve_directory(site / "build-mdx") as url, headless_chromium(tmp_path_factory.mktemp("chromium")) as browser:
+        browser.get(f"{url}/docs/eng/Release-Process/")  # the URL before the rename
+        WebDriverWait(browser, 60).until(lambda d: d.current_url.rstrip("/").endswith("/docs/eng/Shipping-Releases"))
+        WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "article h1"))
+        assert browser.find_element(By.CSS_SELECTOR, "article h1").text == "Shipping Releases"
+        footer = browser.find_element(By.CSS_SELECTOR, "article footer, .theme-doc-footer").text
+        assert "Last updated" in footer and info["lastUpdatedBy"]["name"] in footer
+        edit = browser.find_element(By.CSS_SELECTOR, ".theme-edit-this-page")
+        assert edit.get_attribute("href") == f"{BASE_URL}/s/eng/p/shipping-releases-{info['slugId']}"
+        tags = {a.text for a in browser.find_elements(By.CSS_SELECTOR, "article a[href*='/docs/tags/']")}
+        assert tags == {"howto", "release-notes"}
+
+
+SHARE_ACTIONS = ["rename", "edit", "label", "unshare", "share"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_incremental_shared_publishing_equals_a_full_one(data: st.DataObject, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Shares and labels change no page's updatedAt: an incremental run still ends where a full
+    run into an empty folder does (but for the redirect history, see helpers.tree_contents)."""
+    double = DocmostDouble(password=PASSWORD, recording=RECORDING)
+    removed: list[dict[str, Any]] = []
+    root = tmp_path_factory.mktemp("shared-incremental")
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=double.respx_side_effect)
+        incremental = shared_settings(root / "incremental")
+        assert not sync(incremental).failed
+        for action in data.draw(st.lists(st.sampled_from(SHARE_ACTIONS), min_size=1, max_size=5), label="actions"):
+            page = data.draw(st.sampled_from(sorted(OPENED)), label="page")
+            assert double.shares is not None
+            if action == "rename":
+                double.rename(page, data.draw(st.sampled_from(["Renamed", "2024 Plan", "Release / Notes"]), label="title"))
+            elif action == "edit":
+                double.edit(page)
+            elif action == "label":
+                double.label(page, data.draw(st.sampled_from(["howto", "new-label"]), label="label"))
+            elif action == "unshare" and double.shares:
+                share = data.draw(st.sampled_from(double.shares), label="share")
+                removed.append(share)
+                double.unshare(share["pageId"])
+            elif action == "share" and removed:
+                double.shares.append(removed.pop())
+            assert not sync(incremental).failed
+        full = shared_settings(root / "full")
+        assert not sync(full).failed
+    for space in ("eng", "kitchen"):
+        left, right = root / "incremental" / "docs" / space, root / "full" / "docs" / space
+        assert (tree_contents(left) if left.exists() else None) == (tree_contents(right) if right.exists() else None)
