@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from docmost_syncd.render import jsx
 from docmost_syncd.render.context import Node, RenderContext, attrs, children, heading_anchor, text_content
-from docmost_syncd.render.inline import footnote_label
+from docmost_syncd.render.inline import PRIVATE_PAGE, footnote_label
 from docmost_syncd.render.markdown import (
     code_fence,
     escape_text,
@@ -256,7 +256,7 @@ def transclusion_reference(node: Node, ctx: RenderContext) -> str:
 def base(node: Node, ctx: RenderContext) -> str:
     """A database embed: a link to the database page (its rows are not part of a page's content)."""
     target = ctx.resolver.page(attrs(node).get("pageId"), None, None)
-    title = target.title or "Database"
+    title = PRIVATE_PAGE if target.private else (target.title or "Database")
     if target.url is None:
         return f"📊 {escape_text(title)}"
     return f"📊 [{escape_text(title, in_link=True)}]({link_destination(target.url)})"
