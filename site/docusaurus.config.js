@@ -79,6 +79,9 @@ module.exports = async function createConfig() {
     // back as "&<img …>", markup, so wiki text could run script; html-minifier-terser does not.
     future: {
       v4: true,
+      // Last updates come from Docmost (docmost-syncd's last_update front matter): git's dates are
+      // those of the sync, and a published folder need not be in a git worktree at all.
+      experimental_vcs: 'disabled',
       faster: {
         swcJsLoader: true,
         swcJsMinimizer: true,
