@@ -304,8 +304,7 @@ def build_space(
                 writer.write(category_path(page), category_json(page))
             pages += 1
         writer.write(CATEGORY_FILE, root_category_json(model))
-        history = published.paths if (published := publisher.state.get(space.id)) is not None else {}
-        writer.write(REDIRECTS_FILE, redirects_json(folder, model, history))
+        writer.write(REDIRECTS_FILE, redirects_json(folder, model, publisher.state.paths(space.id)))
         anchors = {page_id: record.facts.anchors for page_id, record in plan.records.items()}
         writer.write_pieces(METADATA_FILE, lambda: space_metadata_pieces(model, anchors))
         for warning in sorted(set(warnings)):

@@ -161,14 +161,14 @@ def check_removal(publisher: Publisher, plan: SpacePlan, settings: Settings) -> 
     guard = settings.sync
     if state is None or not state.published or state.pages <= guard.removal_guard_pages:
         return
-    metadata = publisher.published_metadata(plan.folder) or {}
-    published: set[str] = set()
-    stack = list(metadata.get("pages") or [])
-    while stack:
-        entry = stack.pop()
-        if isinstance(entry, dict):
-            published.add(str(entry.get("id")))
-            stack.extend(entry.get("children") or [])
+    published = set(publisher.state.paths(plan.space.id))  # the pages of the published copy
+    if not published:  # published before docmost-syncd remembered paths: read the copy's tree
+        stack = list((publisher.published_metadata(plan.folder) or {}).get("pages") or [])
+        while stack:
+            entry = stack.pop()
+            if isinstance(entry, dict):
+                published.add(str(entry.get("id")))
+                stack.extend(entry.get("children") or [])
     staying = {page.id for page in plan.model.walk()} if plan.model is not None else set()
     lost = len(published - staying)
     if lost > guard.removal_guard_pages and lost > guard.removal_guard * len(published):

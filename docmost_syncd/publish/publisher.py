@@ -191,7 +191,10 @@ class Publisher:
         previous.build_key = summary.build_key
         previous.foreign = dict(summary.foreign or {})
         if summary.paths is not None:
-            previous.paths = remember_paths(previous.paths, summary.paths)
+            history = self.state.paths(space.id)
+            remembered = remember_paths(history, summary.paths)
+            if remembered != history:
+                self.state.set_paths(space.id, remembered)
         previous.published = True
         total_bytes = writer.total_bytes()
         previous.pages, previous.bytes = summary.pages, total_bytes

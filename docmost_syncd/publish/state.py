@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 STATE_NAME = "state.json"
+PATHS_DIR = "paths"
 
 
 @dataclass
@@ -37,8 +38,6 @@ class SpaceState:
     last_result: str | None = None  # published | unchanged | empty | failed
     last_error: str | None = None
     consecutive_failures: int = 0
-    # page id → every path it was published at, oldest first, the current one last (redirects)
-    paths: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SpaceState:
@@ -51,6 +50,7 @@ class StateStore:
     state_dir: Path
     spaces: dict[str, SpaceState] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _paths: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
 
     @property
     def path(self) -> Path:
@@ -85,6 +85,35 @@ class StateStore:
         with self._lock:
             self.spaces.pop(space_id, None)
             self._save()
+        self._paths_file(space_id).unlink(missing_ok=True)
+        self._paths.pop(space_id, None)
+
+    # ---- where each page was published (for redirects) ----------------------------------------
+    # One file per space, beside the state file: a 20,000-page history read and written with the
+    # state file on every update cost an edit's run a quarter of a second.
+
+    def _paths_file(self, space_id: str) -> Path:
+        return self.state_dir / PATHS_DIR / f"{space_id}.json"
+
+    def paths(self, space_id: str) -> dict[str, list[str]]:
+        """Page id → every path it was published at, oldest first, the current one last (read
+        once per process: the guard, the build and the record of a run all ask)."""
+        if space_id in self._paths:
+            return self._paths[space_id]
+        try:
+            data = json.loads(self._paths_file(space_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        self._paths[space_id] = data if isinstance(data, dict) else {}
+        return self._paths[space_id]
+
+    def set_paths(self, space_id: str, history: dict[str, list[str]]) -> None:
+        path = self._paths_file(space_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        temporary.write_text(json.dumps(history, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, path)
+        self._paths[space_id] = history
 
     def _save(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
