@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sync import ENV, installed_python
+from bench_sync import ENV, installed_python, write_config
 from docmost_fake import FakeDocmost, generate_tree
 
 
@@ -44,12 +44,7 @@ def run(pages: int, route: str, answered: int, work: Path, python: str) -> dict[
     fake.death = (route, answered)
     output = work / f"out-{route.strip('/').replace('/', '-')}"
     with fake.serve() as url:
-        config = work / "config.toml"
-        (work / "pw").write_text("pw")
-        config.write_text(
-            f'[docmost]\nurl = "{url}"\nemail = "bench@example.com"\npassword_file = "{work / "pw"}"\n'
-            f'[output]\ndir = "{output}"\n[log]\nformat = "json"\n'
-        )
+        config = write_config(work, url, output)
         done = subprocess.run(
             [python, "-m", "docmost_syncd", "sync", "--once", "--config", str(config)],
             capture_output=True, text=True, env=ENV, check=False,

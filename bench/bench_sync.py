@@ -128,16 +128,22 @@ def space_line(logs: list[dict[str, object]]) -> dict[str, object]:
     return next(e for e in logs if e.get("event") in ("space.published", "space.unchanged"))
 
 
+def write_config(work: Path, url: str, output: Path) -> Path:
+    """The config of a benchmark's `sync --once`: the double, the output, JSON logs."""
+    config = work / "config.toml"
+    (work / "pw").write_text("pw")
+    config.write_text(
+        f'[docmost]\nurl = "{url}"\nemail = "bench@example.com"\npassword_file = "{work / "pw"}"\n'
+        f'[output]\ndir = "{output}"\n[log]\nformat = "json"\n[sync]\nconcurrency = 2\n'
+    )
+    return config
+
+
 def bench(pages: int, big_files: int, work: Path, python: str) -> dict[str, object]:
     fake = FakeDocmost(generate_tree(pages), big_files)
     output = work / f"out-{pages}"
     with fake.serve() as url:
-        config = work / "config.toml"
-        (work / "pw").write_text("pw")
-        config.write_text(
-            f'[docmost]\nurl = "{url}"\nemail = "bench@example.com"\npassword_file = "{work / "pw"}"\n'
-            f'[output]\ndir = "{output}"\n[log]\nformat = "json"\n[sync]\nconcurrency = 2\n'
-        )
+        config = write_config(work, url, output)
         first_wall, first_mb, first_logs = run_sync(python, config)
         first = space_line(first_logs)
         first_requests = dict(fake.requests)

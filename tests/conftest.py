@@ -16,7 +16,7 @@ from docmost_syncd.cli import main
 from docmost_syncd.config import DocmostSettings, Settings
 from docmost_syncd.log import configure_logging
 from tests.docmost_double import DocmostDouble
-from tests.helpers import sync
+from tests.helpers import sync_recorded
 from tests.sitekit import (
     KIT,
     NODE,
@@ -111,18 +111,11 @@ def publish_everything(docs: Path, math: str, scratch: Path) -> None:
     """Every recorded 0.95.0 space synced (in ``math`` mode), the export variants and the older
     servers' exports converted."""
     double = DocmostDouble(password=PASSWORD)
-    settings = Settings(
-        docmost=DocmostSettings(url=BASE_URL, email="admin@example.com", password=PASSWORD),
-        output={"dir": docs, "math": math},
-        sync={"spaces_include": SPACES},
-    )
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        router.route().mock(side_effect=double.respx_side_effect)
-        assert not sync(settings).failed
-        # A second sync after an edit leaves a spare (a retired copy, pages and all) in the
-        # hidden state folder inside the docs: the builds must not pick it up.
-        double.edit(double.pages_of("bulk")[0]["id"])
-        assert not sync(settings).failed
+    sync_recorded(double, docs, math, SPACES)
+    # A second sync after an edit leaves a spare (a retired copy, pages and all) in the hidden
+    # state folder inside the docs: the builds must not pick it up.
+    double.edit(double.pages_of("bulk")[0]["id"])
+    sync_recorded(double, docs, math, SPACES)
     assert list((docs / ".docmost-syncd" / "bulk_spare").rglob("*.md")), "no spare to test"
     exports = Path(__file__).parent / "fixtures" / "docmost-0.95.0" / "exports"
     for folder, zip_name in OFFLINE.items():

@@ -20,6 +20,24 @@ REQUIRE = re.compile(r"require\(\"(?P<dest>[^\"]+)\"\)")
 HEADING_ID = re.compile(r"^#{1,6} .*\\\{#(?P<id>[\w-]+)\\\}$", re.MULTILINE)
 
 
+def sync_recorded(double: Any, docs: Path, math: str, spaces: list[str]) -> RunOutcome:
+    """``spaces`` of a Docmost double (tests/docmost_double.py) synced into ``docs``."""
+    import respx
+
+    from docmost_syncd.config import DocmostSettings
+
+    settings = Settings(
+        docmost=DocmostSettings(url="http://docmost.test", email="admin@example.com", password=double.password),
+        output={"dir": docs, "math": math},
+        sync={"spaces_include": spaces},
+    )
+    with respx.mock(base_url="http://docmost.test", assert_all_called=False) as router:
+        router.route().mock(side_effect=double.respx_side_effect)
+        outcome = sync(settings)
+    assert not outcome.failed, [space.error for space in outcome.spaces]
+    return outcome
+
+
 def sync(settings: Settings, **kwargs: Any) -> RunOutcome:
     """One run in this process, as `docmost-syncd sync --once` does it."""
     assert settings.output.dir is not None

@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import respx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from docmost_syncd.cli import main
-from docmost_syncd.config import DocmostSettings, Settings
 from docmost_syncd.model import WORD_JOINER
-from tests.conftest import BASE_URL, PASSWORD
+from tests.conftest import PASSWORD
 from tests.docmost_double import DocmostDouble
-from tests.helpers import sync
+from tests.helpers import sync_recorded
 from tests.hostile import CANARY, HostilePage, RecordingServer, add_pages, hostile_pages, page_urls, visit
 from tests.sitekit import (
     CHROMEDRIVER,
@@ -87,15 +85,7 @@ def hostile_zip(path: Path) -> None:
 
 
 def publish(docs: Path, math: str, double: DocmostDouble, slugs: list[str]) -> None:
-    settings = Settings(
-        docmost=DocmostSettings(url=BASE_URL, email="admin@example.com", password=PASSWORD),
-        output={"dir": docs, "math": math},
-        sync={"spaces_include": slugs},
-    )
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        router.route().mock(side_effect=double.respx_side_effect)
-        outcome = sync(settings)
-    assert not outcome.failed, [space.error for space in outcome.spaces]
+    sync_recorded(double, docs, math, slugs)
 
 
 def named_double() -> DocmostDouble:
