@@ -236,17 +236,12 @@ def run_sync(
     client.start_run()
     try:
         log.info("sync.started", output=str(publisher.output_dir))
+        include = settings.sync.spaces_include + list(only or [])
+        shared: dict[str, SharedPages] = {}
         try:
             spaces = client.list_spaces()
             client.check_version()
-        except SyncdError as exc:
-            outcome.error = str(exc)
-            log.error("sync.failed", error=str(exc), kept="every published space")
-            return outcome
-        include = settings.sync.spaces_include + list(only or [])
-        selected = [s for s in spaces if _selected(s, include, settings.sync.spaces_exclude)]
-        shared: dict[str, SharedPages] = {}
-        try:
+            selected = [s for s in spaces if _selected(s, include, settings.sync.spaces_exclude)]
             labels = client.page_labels()  # None: a server without labels, so pages get no tags
             if settings.sync.publish == "shared":
                 shared = _share_policies(client, selected)
