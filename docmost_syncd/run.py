@@ -47,6 +47,7 @@ from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
 from docmost_syncd.render import RenderOptions
 from docmost_syncd.site.index import SiteIndex
 from docmost_syncd.site.layout import space_folders
+from docmost_syncd.site.output import metadata_pages
 from docmost_syncd.site.shares import shared_pages
 from docmost_syncd.sources.server import ServerSource
 
@@ -107,7 +108,7 @@ def _prune(publisher: Publisher, listed: set[str], allow_removal: bool) -> list[
 
 def kept(publisher: Publisher, folder: str) -> str:
     """What a failed space leaves for readers, in words for its log line."""
-    state = next((s for s in publisher.state.spaces.values() if s.folder == folder), None)
+    state = publisher.state.by_folder(folder)
     published = state is not None and state.published and publisher.swap.live(folder).is_dir()
     return "the published copy" if published else "nothing: the space has no published copy yet"
 
@@ -163,12 +164,7 @@ def check_removal(publisher: Publisher, plan: SpacePlan, settings: Settings) -> 
         return
     published = set(publisher.state.paths(plan.space.id))  # the pages of the published copy
     if not published:  # published before docmost-syncd remembered paths: read the copy's tree
-        stack = list((publisher.published_metadata(plan.folder) or {}).get("pages") or [])
-        while stack:
-            entry = stack.pop()
-            if isinstance(entry, dict):
-                published.add(str(entry.get("id")))
-                stack.extend(entry.get("children") or [])
+        published = {str(entry.get("id")) for entry in metadata_pages(publisher.published_metadata(plan.folder) or {})}
     staying = {page.id for page in plan.model.walk()} if plan.model is not None else set()
     lost = len(published - staying)
     if lost > guard.removal_guard_pages and lost > guard.removal_guard * len(published):

@@ -128,7 +128,7 @@ class Publisher:
 
     def check_disk(self, folder: str, extra_bytes: int = 0) -> None:
         """Refuse to build when the disk could not hold a second copy of the space."""
-        known = next((s for s in self.state.spaces.values() if s.folder == folder), None)
+        known = self.state.by_folder(folder)
         needed = extra_bytes + (known.bytes if known else 0) + 16 * 1024 * 1024
         free = shutil.disk_usage(self.output_dir).free
         if free < needed:

@@ -73,6 +73,9 @@ class StateStore:
         """folder → space id, for every folder this tool published."""
         return {state.folder: space_id for space_id, state in self.spaces.items() if state.published}
 
+    def by_folder(self, folder: str) -> SpaceState | None:
+        return next((state for state in self.spaces.values() if state.folder == folder), None)
+
     def get(self, space_id: str) -> SpaceState | None:
         return self.spaces.get(space_id)
 

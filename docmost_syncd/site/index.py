@@ -24,6 +24,7 @@ from docmost_syncd.model import PAGE_URL, Page, PageRecord, SpaceModel, display_
 from docmost_syncd.render import ChildPage, Link, Ref, heading_anchor
 from docmost_syncd.render.context import Node, attrs, children
 from docmost_syncd.render.media import FILE_URL
+from docmost_syncd.site.output import metadata_pages
 
 WEB_SCHEMES = ("http", "https", "mailto", "tel")
 MAX_TRANSCLUSION_DEPTH = 3
@@ -104,10 +105,8 @@ class SiteIndex:
         slug = (metadata.get("space") or {}).get("slug")
         if slug:
             self.space_slugs.add(str(slug))
-        stack = list(metadata.get("pages") or [])
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict) and node.get("id") and node.get("path"):
+        for node in metadata_pages(metadata):
+            if node.get("id") and node.get("path"):
                 self._add(
                     IndexedPage(
                         str(node["id"]), str(node.get("slugId") or ""), space_id, folder, str(node["path"]),
@@ -115,7 +114,6 @@ class SiteIndex:
                         frozenset(str(a) for a in node.get("anchors") or ()),
                     )
                 )  # fmt: skip
-                stack.extend(node.get("children") or [])
 
     def remove_space(self, space_id: str) -> None:
         for page_id in self._by_space.pop(space_id, set()):

@@ -13,17 +13,13 @@ from docmost_syncd.model import Page, SpaceModel, safe_label
 from docmost_syncd.publish.writer import CATEGORY_FILE, PAGE_EXTENSIONS, StagingWriter, json_lines
 
 
-def space_metadata(model: SpaceModel, anchors: dict[str, frozenset[str]] | None = None) -> bytes:
-    """``_metadata.json``: the space and its page tree with each page's published path (and, for
-    pages rendered from Docmost's JSON, their heading ids, so other spaces can link to them)."""
-    return "".join(space_metadata_pieces(model, anchors)).encode()
-
-
 def space_metadata_pieces(
     model: SpaceModel, anchors: dict[str, frozenset[str]] | None = None
 ) -> Iterator[str]:
-    """``space_metadata`` page by page (the same bytes as json_lines of the whole tree): the
-    tree of a 20,000-page space as one dict held 30 MB at once, all of it peak memory."""
+    """``_metadata.json``, piece by piece: the space and its page tree with each page's published
+    path (and, for pages rendered from Docmost's JSON, their heading ids, so other spaces can link
+    to them). The same bytes as json_lines of the whole tree, which for a 20,000-page space held
+    30 MB at once, all of it peak memory."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     yield encode({"space": {"id": model.id, "name": model.name, "slug": model.slug}})[:-1]
     yield ',"generator":"docmost-syncd","pages":['
@@ -49,6 +45,16 @@ def space_metadata_pieces(
         stack.append(None)
         stack.extend((child, n) for n, child in reversed(list(enumerate(page.children))))
     yield "]}\n"
+
+
+def metadata_pages(metadata: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every page entry of a published ``_metadata.json``, parents before their children."""
+    stack = list(metadata.get("pages") or [])
+    while stack:
+        entry = stack.pop()
+        if isinstance(entry, dict):
+            yield entry
+            stack.extend(entry.get("children") or [])
 
 
 REDIRECTS_FILE = "_redirects.json"
