@@ -83,11 +83,6 @@ def attachment_path(attachment_id: str, file_name: str) -> str:
     return posixpath.join(ASSETS_DIR, attachment_id.lower(), safe)
 
 
-def relative_link(from_page_path: str, target_path: str) -> str:
-    """A relative link from one published file to another, as markdown wants it."""
-    return posixpath.relpath(target_path, posixpath.dirname(from_page_path) or ".")
-
-
 def space_folders(spaces: list[Space], known: dict[str, str], reserved: set[str]) -> dict[str, str]:
     """A stable folder per space id: the one it was published in (``known``), else a new unique
     name that collides with no other space and none of the ``reserved`` names (folders this tool
