@@ -249,3 +249,38 @@ def routed_095(tmp_path: Path) -> Path:
         router.route().mock(side_effect=double.respx_side_effect)
         assert not sync(settings).failed
     return output
+
+
+def _types(node: dict[str, object]) -> list[object]:
+    """A node tree as nested [type, children…] lists, for comparing shapes."""
+    return [node["type"], *[_types(child) for child in node.get("content", [])]]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "shape"),
+    [
+        # Docmost closes a callout on a line of its own; a ":::" inside its code is code.
+        (":::note\n```js\nx\n:::\n```\n:::\nafter", [["callout", ["codeBlock", ["text"]]], ["paragraph", ["text"]]]),
+        (":::info\nhi\n- a\n- b\n:::", [["callout", ["paragraph", ["text"]], ["bulletList", ["listItem", ["paragraph", ["text"]]], ["listItem", ["paragraph", ["text"]]]]]]),
+        ("text\n:::warning\nx\n:::", [["paragraph", ["text"]], ["callout", ["paragraph", ["text"]]]]),
+        ("```\n:::info\n```", [["codeBlock", ["text"]]]),
+        # A formula fenced by "$$" lines is a math block, whatever follows it; "$x$" stays inline.
+        ("$$\nx\n$$\ntext after", [["mathBlock"], ["paragraph", ["text"]]]),
+        ("$$\na\n$$\n$$\nb\n$$", [["mathBlock"], ["mathBlock"]]),
+        ("$a$", [["paragraph", ["mathInline"]]]),
+        ("- [ ] a\n- [x] b", [["taskList", ["taskItem", ["paragraph", ["text"]]], ["taskItem", ["paragraph", ["text"]]]]]),
+        ("| a | |\n|---|---|\n| | x |", [["table", ["tableRow", ["tableHeader", ["paragraph", ["text"]]], ["tableHeader", ["paragraph"]]],
+                                          ["tableRow", ["tableCell", ["paragraph"]], ["tableCell", ["paragraph", ["text"]]]]]]),
+    ],
+)  # fmt: skip
+def test_docmost_s_markdown_becomes_the_editor_s_blocks(markdown: str, shape: list[object]) -> None:
+    from docmost_syncd.sources.archive.nodes import page_content
+
+    assert _types(page_content(markdown, str))[1:] == shape
+
+
+def test_a_task_s_text_and_state_are_the_editor_s() -> None:
+    from docmost_syncd.sources.archive.nodes import page_content
+
+    items = page_content("- [ ] open\n- [x] done", str)["content"][0]["content"]
+    assert [(i["attrs"]["checked"], i["content"][0]["content"][0]["text"]) for i in items] == [(False, "open"), (True, "done")]

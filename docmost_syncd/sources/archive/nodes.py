@@ -1,14 +1,16 @@
 """Docmost's markdown export → the editor's node types (ProseMirror JSON), so that ``convert``
 renders through the same ``render/`` as ``sync`` and nothing is escaped or resolved twice.
 
-markdown-it-py parses CommonMark with GFM tables and strikethrough, and its plugins the rest of
-what Docmost's export writes: ``:::type`` callouts, ``$…$``/``$$…$$`` math (every backslash
-doubled by Docmost's exporter), ``- [x]`` tasks and ``[^n]`` footnotes; ``==highlight==`` is
-found in the text nodes. Raw
-HTML blocks (tables with merged cells or lists in cells, ``<details>``) are read with the
-standard library's HTML parser; inline ``<sub>``, ``<sup>``, ``<u>``, ``<mark>``, ``<br>`` become
-marks and breaks; any other markup is kept as the text it is (Docmost escapes what its users
-type, so raw markup in an export is Docmost's own or someone's attack, and text is safe either way).
+pyromark (Python's binding of pulldown-cmark, the CommonMark parser of rustdoc, about twenty
+times faster than markdown-it-py on an export's pages) parses CommonMark with GFM tables,
+strikethrough, ``- [x]`` tasks, ``[^n]`` footnotes and ``$…$``/``$$…$$`` math (every backslash
+doubled by Docmost's exporter). Docmost's ``:::type`` callouts are fenced by whole lines, so they
+are found before parsing and handed to the parser as block quotes that name their type;
+``==highlight==`` is found in the text nodes. Raw HTML blocks (tables with merged cells or lists
+in cells, ``<details>``) are read with the standard library's HTML parser; inline ``<sub>``,
+``<sup>``, ``<u>``, ``<mark>``, ``<br>`` become marks and breaks; any other markup is kept as the
+text it is (Docmost escapes what its users type, so raw markup in an export is Docmost's own or
+someone's attack, and text is safe either way).
 
 References become the URLs the server's JSON holds, for the one resolver both commands share:
 a link to another page of the export (relative, percent-encoded, by its place in the ZIP) becomes
@@ -18,19 +20,15 @@ a link to another page of the export (relative, percent-encoded, by its place in
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.container import container_plugin
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-from mdit_py_plugins.tasklists import tasklists_plugin
+import pyromark
 
 Node = dict[str, Any]
+Event = Any  # one of pyromark's events: a str, or a one-key dict
 LinkTarget = Callable[[str], str]
 """A link destination of the export → the URL to hand the renderer."""
 
@@ -39,23 +37,15 @@ ATTACHMENT = re.compile(r"(?:^|/)(?:api/)?files/([0-9a-fA-F-]{36})/([^/?#]+)$")
 _INLINE_MARKS = {"sub": "subscript", "sup": "superscript", "u": "underline", "mark": "highlight",
                  "s": "strike", "del": "strike", "b": "bold", "strong": "bold", "i": "italic", "em": "italic",
                  "code": "code"}  # fmt: skip
-_TOKEN_MARKS = {"strong": "bold", "em": "italic", "s": "strike"}
+_EVENT_MARKS = {"Strong": "bold", "Emphasis": "italic", "Strikethrough": "strike"}
 _HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
 # A bare web address in the text is how the export writes a link whose text is its address (and
 # an embed): a link again.
 _BARE_URL = re.compile(r"(?<![\w/(\[\"'=])https?://[^\s<>()\[\]\"']+")
-
-
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(tasklists_plugin)
-    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
-    for kind in CALLOUTS:
-        md.use(container_plugin, name=kind)
-    return md
-
-
-_MARKDOWN = _parser()
+_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_FOOTNOTES | pyromark.Options.ENABLE_MATH
+)  # fmt: skip
 
 
 def attachment_url(destination: str) -> str | None:
@@ -76,14 +66,67 @@ def _math(content: str) -> str:
     return content.replace("\\\\", "\\").strip()
 
 
-class _Inline:
-    """markdown-it's inline tokens of one block → text nodes with marks, and inline nodes."""
+# ---- blocks Docmost fences by whole lines ----------------------------------------------------
 
-    def __init__(self, link: LinkTarget) -> None:
+_FENCE = re.compile(r"^ {0,3}(`{3,}(?!.*`)|~{3,})")
+_CALLOUT_OPEN = re.compile(r"^ {0,3}:::[ \t]*(" + "|".join(CALLOUTS) + r")(?:[ \t].*)?$")
+_CALLOUT_CLOSE = re.compile(r"^ {0,3}:::[ \t]*$")
+_CALLOUT_MARK = re.compile(r"^<!--docmost-syncd callout (\w+)-->\n?$")
+_MATH_FENCE = re.compile(r"^ {0,3}\$\$[ \t]*$")
+
+
+def _line_blocks(markdown: str) -> str:
+    """Docmost's blocks fenced by whole lines, made plain to a CommonMark parser (code fences
+    are left alone): each ``:::type`` … ``:::`` callout, nested ones too, becomes a block quote
+    whose first line is a comment naming its type; each ``$$`` … ``$$`` formula gets blank lines
+    around it, so that it is a paragraph of its own (a math block) however the export wrote it."""
+    if ":::" not in markdown and "$$" not in markdown:
+        return markdown
+    out: list[str] = []
+    depth = 0
+    fence = ""
+    math = False
+    for line in markdown.split("\n"):
+        prefix = "> " * depth
+        if fence:
+            if re.match(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", line):
+                fence = ""
+        elif _MATH_FENCE.match(line):
+            math = not math
+            out.extend([prefix, prefix + line] if math else [prefix + line, prefix])
+            continue
+        elif math:
+            pass
+        elif (opened := _FENCE.match(line)) is not None:
+            fence = opened.group(1).strip()
+        elif (callout := _CALLOUT_OPEN.match(line)) is not None:
+            out.append(prefix)  # a quote cannot continue a paragraph or a list lazily
+            depth += 1
+            out.append("> " * depth + f"<!--docmost-syncd callout {callout.group(1)}-->")
+            continue
+        elif depth and _CALLOUT_CLOSE.match(line):
+            depth -= 1
+            out.append("> " * depth)
+            continue
+        out.append(prefix + line)
+    return "\n".join(out)
+
+
+# ---- inline -----------------------------------------------------------------------------------
+
+
+class _Inline:
+    """pyromark's inline events of one block → text nodes with marks, and inline nodes."""
+
+    def __init__(self, link: LinkTarget, footnote_number: Callable[[str], int]) -> None:
         self.link = link
+        self.footnote_number = footnote_number
         self.out: list[Node] = []
         self.marks: list[Node] = []
-        self.link_start = 0
+        self.link_starts: list[int] = []
+        self.pending = ""  # text events arrive in pieces: joined before highlights are looked for
+        self.image: Node | None = None  # an image whose description is being read
+        self.alt: list[str] = []
 
     def _open(self, mark: Node) -> None:
         self.marks.append(mark)
@@ -94,40 +137,77 @@ class _Inline:
                 del self.marks[index]
                 return
 
-    def run(self, tokens: list[Token]) -> list[Node]:
-        for token in tokens:
-            kind = token.type
-            if kind == "text":
-                self._highlighted(token.content)
-            elif kind == "softbreak":
-                self.out.append(_text(" ", self.marks))
-            elif kind == "hardbreak":
-                self.out.append({"type": "hardBreak"})
-            elif kind == "code_inline":
-                self.out.append(_text(token.content, [*self.marks, {"type": "code"}]))
-            elif kind.endswith("_open") and kind[: -len("_open")] in _TOKEN_MARKS:
-                self._open({"type": _TOKEN_MARKS[kind[: -len("_open")]]})
-            elif kind.endswith("_close") and kind[: -len("_close")] in _TOKEN_MARKS:
-                self._close(_TOKEN_MARKS[kind[: -len("_close")]])
-            elif kind == "link_open":
-                self._open({"type": "link", "attrs": {"href": self.link(str(token.attrs.get("href") or ""))}})
-                self.link_start = len(self.out)
-            elif kind == "link_close":
-                if len(self.out) == self.link_start:
-                    self.out.append(_text("", self.marks))  # "[]()": nothing to show, but a link to report
-                self._close("link")
-            elif kind == "image":
-                self.out.append(self._image(token))
-            elif kind in ("math_inline", "math_inline_double"):
-                self.out.append({"type": "mathInline", "attrs": {"text": _math(token.content)}})
-            elif kind == "footnote_ref":
-                number = int(token.meta.get("id", 0)) + 1
-                self.out.append({"type": "footnoteReference", "attrs": {"referenceNumber": number}})
-            elif kind == "html_inline":
-                self._html(token.content)
-            elif token.content:
-                self.out.append(_text(token.content, self.marks))
+    def flush(self) -> list[Node]:
+        if self.pending:
+            self._highlighted(self.pending)
+            self.pending = ""
         return self.out
+
+    def add(self, event: Event) -> None:
+        if self.image is not None:
+            self._alt(event)
+            return
+        if isinstance(event, dict) and "Text" in event:
+            self.pending += event["Text"]
+            return
+        self.flush()
+        if event == "SoftBreak":
+            self.out.append(_text(" ", self.marks))
+        elif event == "HardBreak":
+            self.out.append({"type": "hardBreak"})
+        elif not isinstance(event, dict):
+            return
+        elif "Code" in event:
+            self.out.append(_text(event["Code"], [*self.marks, {"type": "code"}]))
+        elif "InlineMath" in event:
+            self.out.append({"type": "mathInline", "attrs": {"text": _math(event["InlineMath"])}})
+        elif "DisplayMath" in event:  # a math block if its paragraph holds nothing else
+            self.out.append({"type": "mathInline", "attrs": {"text": _math(event["DisplayMath"])}, "display": True})
+        elif "InlineHtml" in event:
+            self._html(event["InlineHtml"])
+        elif "FootnoteReference" in event:
+            number = self.footnote_number(event["FootnoteReference"])
+            self.out.append({"type": "footnoteReference", "attrs": {"referenceNumber": number}})
+        elif "Start" in event:
+            self._start(event["Start"])
+        elif "End" in event:
+            self._end(event["End"])
+
+    def _start(self, tag: Any) -> None:
+        if isinstance(tag, str) and tag in _EVENT_MARKS:
+            self._open({"type": _EVENT_MARKS[tag]})
+        elif isinstance(tag, dict) and "Link" in tag:
+            self._open({"type": "link", "attrs": {"href": self.link(tag["Link"]["dest_url"])}})
+            self.link_starts.append(len(self.out))
+        elif isinstance(tag, dict) and "Image" in tag:
+            self.image = {"type": "image", "attrs": {"src": tag["Image"]["dest_url"]}}
+            self.alt = []
+
+    def _end(self, tag: Any) -> None:
+        if isinstance(tag, str) and tag in _EVENT_MARKS:
+            self._close(_EVENT_MARKS[tag])
+        elif tag == "Link":
+            if self.link_starts and len(self.out) == self.link_starts.pop():
+                self.out.append(_text("", self.marks))  # "[]()": nothing to show, but a link to report
+            self._close("link")
+
+    def _alt(self, event: Event) -> None:
+        """An image's description is plain text (its alt), whatever marks it was written with."""
+        assert self.image is not None
+        if event == {"End": "Image"}:
+            src = self.image["attrs"]["src"]
+            uploaded = attachment_url(src)
+            node: Node = {"type": "image", "attrs": {"src": uploaded or src, "alt": "".join(self.alt)}}
+            if uploaded:
+                node["attrs"]["attachmentId"] = uploaded.split("/")[3]
+            self.out.append(node)
+            self.image = None
+        elif isinstance(event, dict):
+            value = event.get("Text", event.get("Code", event.get("InlineMath")))
+            if isinstance(value, str):
+                self.alt.append(value)
+        elif event in ("SoftBreak", "HardBreak"):
+            self.alt.append(" ")
 
     def _highlighted(self, value: str) -> None:
         """Text, with Docmost's ``==highlight==`` as a highlight mark and bare addresses as links."""
@@ -151,15 +231,6 @@ class _Inline:
             position = match.end()
         if position < len(value):
             self.out.append(_text(value[position:], marks))
-
-    def _image(self, token: Token) -> Node:
-        src = str(token.attrs.get("src") or "")
-        alt = "".join(child.content for child in token.children or [])
-        uploaded = attachment_url(src)
-        node: Node = {"type": "image", "attrs": {"src": uploaded or src, "alt": alt}}
-        if uploaded:
-            node["attrs"]["attachmentId"] = uploaded.split("/")[3]
-        return node
 
     def _html(self, markup: str) -> None:
         tag = re.match(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?(/?)>$", markup.strip())
@@ -201,6 +272,13 @@ def _file_block(inline: list[Node]) -> Node | None:
     return {"type": "attachment", "attrs": {"url": href, "attachmentId": attachment_id, "name": inline[0]["text"] or name}}
 
 
+def _math_blocks(inline: list[Node]) -> list[Node] | None:
+    """A paragraph of nothing but ``$$…$$`` formulas is how the export writes math blocks."""
+    formulas = [node for node in inline if node.pop("display", False)]
+    blank = all(n in formulas or (n["type"] == "text" and not n["text"].strip()) for n in inline)
+    return [{"type": "mathBlock", "attrs": node["attrs"]} for node in formulas] if formulas and blank else None
+
+
 def _paragraphs(inline: list[Node]) -> list[Node]:
     """A paragraph's inline nodes as blocks: images stand alone, as in Docmost's editor, and so
     does a file."""
@@ -222,19 +300,24 @@ def _paragraphs(inline: list[Node]) -> list[Node]:
     return blocks
 
 
-_CONTAINER_CLOSES = frozenset({
-    "bullet_list_close", "ordered_list_close", "list_item_close", "blockquote_close", "table_close",
-    "tr_close", "th_close", "td_close", "footnote_block_close", "footnote_close",
-})  # fmt: skip
+# ---- blocks -----------------------------------------------------------------------------------
+
+_PLAIN_PARAGRAPH_IN = ("tableCell", "tableHeader", "listItem", "taskItem")
 
 
 class _Blocks:
-    """markdown-it's block tokens → block nodes, with a stack of open containers."""
+    """pyromark's events → block nodes, with a stack of open containers. A tight list's items
+    and a table's cells hold their text without a paragraph event: one is opened for it."""
 
     def __init__(self, link: LinkTarget) -> None:
         self.link = link
         self.root: Node = {"type": "doc", "content": []}
         self.stack: list[Node] = [self.root]
+        self.inline: _Inline | None = None
+        self.code: list[str] | None = None  # the text of an open code block
+        self.html: list[str] | None = None  # the lines of an open HTML block
+        self.footnotes: dict[str, int] = {}  # label → number, in order of first reference
+        self.definitions: dict[str, Node] = {}
 
     def _append(self, node: Node) -> None:
         self.stack[-1].setdefault("content", []).append(node)
@@ -243,104 +326,148 @@ class _Blocks:
         self._append(node)
         self.stack.append(node)
 
-    def _pop(self) -> None:
-        if len(self.stack) > 1:
-            self.stack.pop()
+    def _pop(self) -> Node:
+        return self.stack.pop() if len(self.stack) > 1 else self.root
 
-    def inline(self, token: Token) -> list[Node]:
-        return _Inline(self.link).run(token.children or [])
+    def _footnote_number(self, label: str) -> int:
+        return self.footnotes.setdefault(label, len(self.footnotes) + 1)
 
-    def run(self, tokens: list[Token]) -> Node:
-        index = 0
-        while index < len(tokens):
-            token = tokens[index]
-            kind = token.type
-            if kind == "paragraph_open":
-                inline = self.inline(tokens[index + 1])
-                if self.stack[-1]["type"] in ("tableCell", "tableHeader", "listItem", "taskItem"):
-                    self._append({"type": "paragraph", "content": inline})
+    def _inline(self) -> _Inline:
+        if self.inline is None:
+            self.inline = _Inline(self.link, self._footnote_number)
+        return self.inline
+
+    def _end_text(self) -> None:
+        """Text a tight list item or a cell held without a paragraph, as its paragraph."""
+        if self.inline is not None:
+            inline, self.inline = self.inline.flush(), None
+            if inline:
+                self._paragraph(inline, plain=True)
+
+    def _paragraph(self, inline: list[Node], *, plain: bool) -> None:
+        for block in _math_blocks(inline) or ([{"type": "paragraph", "content": inline}] if plain else _paragraphs(inline)):
+            self._append(block)
+
+    def run(self, events: Iterable[Event]) -> Node:
+        for event in events:
+            if isinstance(event, str):  # SoftBreak, HardBreak, Rule
+                if event == "Rule":
+                    self._end_text()
+                    self._append({"type": "horizontalRule"})
                 else:
-                    for block in _paragraphs(inline):
-                        self._append(block)
-                index += 3
-                continue
-            if kind == "heading_open":
-                level = int(token.tag[1:])
-                self._append({"type": "heading", "attrs": {"level": level}, "content": self.inline(tokens[index + 1])})
-                index += 3
-                continue
-            self._block(token)
-            index += 1
+                    self._inline().add(event)
+            elif self.code is not None and "Text" in event:
+                self.code.append(event["Text"])
+            elif self.html is not None and "Html" in event:
+                self.html.append(event["Html"])
+            elif "TaskListMarker" in event:
+                self.stack[-1]["checked"] = bool(event["TaskListMarker"])
+            elif not (
+                ("Start" in event and self._block_start(event["Start"]))
+                or ("End" in event and self._block_end(event["End"]))
+            ):
+                self._inline().add(event)  # text, a mark, a link, an image
+        self._end_text()
+        if self.footnotes:
+            defined = [(number, label) for label, number in self.footnotes.items() if label in self.definitions]
+            if defined:
+                notes = [self.definitions[label] for _number, label in sorted(defined)]
+                self.root["content"].append({"type": "footnotes", "content": notes})
         return self.root
 
-    def _block(self, token: Token) -> None:
-        kind = token.type
-        if kind == "bullet_list_open":
-            tasks = "contains-task-list" in str(token.attrs.get("class") or "")
-            self._push({"type": "taskList" if tasks else "bulletList", "content": []})
-        elif kind == "ordered_list_open":
-            self._push({"type": "orderedList", "attrs": {"start": int(token.attrs.get("start") or 1)}, "content": []})
-        elif kind == "list_item_open":
-            if self.stack[-1]["type"] == "taskList":
-                checked = "checked" in str(token.attrs.get("data-checked") or "") or self._checked(token)
-                self._push({"type": "taskItem", "attrs": {"checked": checked}, "content": []})
-            else:
-                self._push({"type": "listItem", "content": []})
-        elif kind == "blockquote_open":
+    def _block_start(self, tag: Any) -> bool:
+        """Open the block ``tag`` starts; False for an inline start (a mark, link or image)."""
+        name = next(iter(tag)) if isinstance(tag, dict) else tag
+        if name in ("Paragraph", "Heading", "TableCell"):
+            self._end_text()
+            self.inline = _Inline(self.link, self._footnote_number)
+            if name == "TableCell":
+                header = self.stack[-1].get("header", False)
+                cell: Node = {"type": "tableHeader" if header else "tableCell", "attrs": {"colspan": 1, "rowspan": 1}}
+                self._push(cell)
+                cell["content"] = []
+            return True
+        if name not in ("List", "Item", "BlockQuote", "CodeBlock", "HtmlBlock", "Table", "TableHead",
+                        "TableRow", "FootnoteDefinition"):  # fmt: skip
+            return False
+        self._end_text()
+        if name == "List":
+            start = tag["List"]
+            self._push({"type": "bulletList", "content": []} if start is None else
+                       {"type": "orderedList", "attrs": {"start": int(start)}, "content": []})  # fmt: skip
+        elif name == "Item":
+            self._push({"type": "listItem", "content": []})
+        elif name == "BlockQuote":
             self._push({"type": "blockquote", "content": []})
-        elif kind.startswith("container_") and kind.endswith("_open"):
-            self._push({"type": "callout", "attrs": {"type": kind[len("container_") : -len("_open")]}, "content": []})
-        elif kind == "table_open":
+        elif name == "CodeBlock":
+            kind = tag["CodeBlock"]
+            fenced = isinstance(kind, dict) and isinstance(kind.get("Fenced"), str)
+            self.code = [kind["Fenced"].strip().split(" ")[0] if fenced else ""]
+        elif name == "HtmlBlock":
+            self.html = []
+        elif name == "Table":
             self._push({"type": "table", "content": []})
-        elif kind == "tr_open":
-            self._push({"type": "tableRow", "content": []})
-        elif kind in ("th_open", "td_open"):
-            cell: Node = {"type": "tableHeader" if kind == "th_open" else "tableCell", "attrs": {"colspan": 1, "rowspan": 1}}
-            self._push(cell)
-            cell["content"] = []
-        elif kind == "inline" and self.stack[-1]["type"] in ("tableCell", "tableHeader"):
-            self._append({"type": "paragraph", "content": self.inline(token)})
-        elif kind in ("fence", "code_block"):
-            language = token.info.strip().split(" ")[0] if kind == "fence" else ""
-            code = token.content.removesuffix("\n")
-            self._append({"type": "codeBlock", "attrs": {"language": language}, "content": [{"type": "text", "text": code}] if code else []})
-        elif kind in ("math_block", "math_block_label"):
-            self._append({"type": "mathBlock", "attrs": {"text": _math(token.content)}})
-        elif kind == "hr":
-            self._append({"type": "horizontalRule"})
-        elif kind == "html_block":
-            for node in html_nodes(token.content, self.link):
-                self._append(node)
-        elif kind == "footnote_block_open":
-            self._push({"type": "footnotes", "content": []})
-        elif kind == "footnote_open":
-            self._push({"type": "footnote", "attrs": {"data-id": str(int(token.meta.get("id", 0)) + 1)}, "content": []})
-        elif kind in _CONTAINER_CLOSES or (kind.startswith("container_") and kind.endswith("_close")):
-            self._pop()
+        elif name in ("TableHead", "TableRow"):
+            self._push({"type": "tableRow", "header": name == "TableHead", "content": []})
+        elif name == "FootnoteDefinition":
+            number = self._footnote_number(tag["FootnoteDefinition"])
+            note: Node = {"type": "footnote", "attrs": {"data-id": str(number)}, "content": []}
+            self.definitions[tag["FootnoteDefinition"]] = note
+            self.stack.append(note)
+        return True
 
-    @staticmethod
-    def _checked(token: Token) -> bool:
-        return bool(token.meta.get("checked")) if token.meta else False
+    def _block_end(self, tag: Any) -> bool:
+        name = next(iter(tag)) if isinstance(tag, dict) else tag
+        if name in ("Paragraph", "Heading"):
+            inline = self.inline.flush() if self.inline is not None else []
+            self.inline = None
+            if name == "Heading":
+                level = int(str(tag["Heading"])[1:])
+                _math_blocks(inline)  # a heading's formulas stay inline
+                self._append({"type": "heading", "attrs": {"level": level}, "content": inline})
+            else:
+                self._paragraph(inline, plain=self.stack[-1]["type"] in _PLAIN_PARAGRAPH_IN)
+            return True
+        if name == "CodeBlock" and self.code is not None:
+            language, code = self.code[0], "".join(self.code[1:]).removesuffix("\n")
+            self.code = None
+            self._append({"type": "codeBlock", "attrs": {"language": language},
+                          "content": [{"type": "text", "text": code}] if code else []})  # fmt: skip
+            return True
+        if name == "HtmlBlock" and self.html is not None:
+            markup, self.html = "".join(self.html), None
+            callout = _CALLOUT_MARK.match(markup)
+            if callout is not None and self.stack[-1]["type"] == "blockquote" and not self.stack[-1]["content"]:
+                quote = self.stack[-1]
+                content = quote.pop("content")
+                quote.update(type="callout", attrs={"type": callout.group(1)}, content=content)
+            else:
+                for node in html_nodes(markup, self.link):
+                    self._append(node)
+            return True
+        if name not in ("List", "Item", "BlockQuote", "Table", "TableHead", "TableRow", "TableCell",
+                        "FootnoteDefinition"):  # fmt: skip
+            return False
+        self._end_text()
+        closed = self._pop()
+        if name in ("TableHead", "TableRow"):
+            del closed["header"]
+        elif name == "TableCell" and not closed["content"]:
+            closed["content"].append({"type": "paragraph", "content": []})  # the editor's cells hold a block
+        elif name == "List" and any(item.get("checked") is not None for item in closed["content"]):
+            closed["type"] = "taskList"
+            closed["content"] = [
+                {"type": "taskItem", "attrs": {"checked": bool(item.get("checked"))}, "content": item["content"]}
+                for item in closed["content"]
+            ]
+        return True
 
 
 def page_content(markdown: str, link: LinkTarget) -> Node:
     """One exported page (its title heading already removed) as the editor's JSON."""
-    tokens = _MARKDOWN.parse(markdown)
-    _mark_task_items(tokens)
-    return _Blocks(link).run(tokens)
-
-
-def _mark_task_items(tokens: list[Token]) -> None:
-    """tasklists_plugin says a task's state in its inline checkbox: moved onto the list item."""
-    for index, token in enumerate(tokens):
-        if token.type != "list_item_open":
-            continue
-        for following in tokens[index + 1 : index + 4]:
-            if following.type == "inline" and following.children:
-                first = following.children[0]
-                if first.type == "html_inline" and "task-list-item-checkbox" in first.content:
-                    token.meta = {**(token.meta or {}), "checked": 'checked="checked"' in first.content}
-                break
+    blocks = _Blocks(link)
+    events = pyromark.events(_line_blocks(markdown), options=_OPTIONS)
+    return blocks.run(events)
 
 
 # ---- raw HTML blocks --------------------------------------------------------------------------
