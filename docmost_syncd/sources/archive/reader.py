@@ -13,6 +13,7 @@ slashes, normalised here), names of up to 258 bytes, and NFC or NFD spellings of
 
 from __future__ import annotations
 
+import functools
 import json
 import stat
 import zipfile
@@ -48,16 +49,20 @@ def normalize_entry_name(raw: str) -> str:
     return raw
 
 
+# One folder's name is in the key of every page below it: each spelling is decoded once.
+unquote_segment = functools.lru_cache(maxsize=1 << 16)(unquote)
+
+
 def decode_metadata_key(key: str) -> str:
     """Metadata keys are ``encodeURIComponent``-encoded per segment; ZIP names are not. Decoded
     exactly (an encoded ``/`` — a title's slash on servers before 0.95 — becomes a slash)."""
-    return "/".join(unquote(part) for part in key.split("/") if part)
+    return "/".join(unquote_segment(part) for part in key.split("/") if part)
 
 
 def key_segments(key: str) -> tuple[str, ...]:
     """Where the export's own links place a page: its key's segments, each decoded on its own
     (a title's ``%2F`` stays inside its segment, as Docmost computed those links)."""
-    return tuple(unquote(part) for part in key.split("/") if part)
+    return tuple(unquote_segment(part) for part in key.split("/") if part)
 
 
 class _LimitedReader:

@@ -12,7 +12,7 @@ import json
 import unicodedata
 from functools import partial
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from docmost_syncd.cache import content_digest
 from docmost_syncd.model import Attachment, ListedPage, Page, PageRecord, Space
@@ -21,7 +21,7 @@ from docmost_syncd.render import analyse_page
 from docmost_syncd.site.frontmatter import strip_title_heading
 from docmost_syncd.site.layout import attachment_path
 from docmost_syncd.sources.archive.nodes import attachment_url, page_content
-from docmost_syncd.sources.archive.reader import SafeArchive
+from docmost_syncd.sources.archive.reader import SafeArchive, unquote_segment
 from docmost_syncd.sources.archive.space import model_from_archive
 
 Location = tuple[str, ...]
@@ -36,7 +36,7 @@ def _follow(base: Location, relative: str) -> Location | None:
     so a title's ``%2F`` stays inside its segment, as Docmost wrote it."""
     location = list(base[:-1])
     for part in relative.split("/"):
-        segment = unquote(part)
+        segment = unquote_segment(part)
         if segment in ("", "."):
             continue
         if segment == "..":
@@ -71,7 +71,7 @@ class ArchiveSource:
     def records(self) -> dict[str, PageRecord]:
         """Every page's record, its facts worked out from its parsed content. Each page is parsed
         once: its content is kept as compact JSON text (a tenth of the objects' memory) for the
-        renderer, which reads it back far faster than markdown-it parses it again."""
+        renderer, which reads it back faster than the page is parsed again."""
         records = {}
         for page_id, page in self.pages.items():
             content = self._parse(page)

@@ -24,8 +24,8 @@ def unescape_markdown(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _first_h1(archive: SafeArchive, entry: str) -> str | None:
-    for line in archive.read_text(entry).splitlines():
+def _first_h1(text: str) -> str | None:
+    for line in text.splitlines():
         if not line.strip():
             continue
         match = _H1.match(line)
@@ -85,7 +85,8 @@ def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: s
                 detail="listed in docmost-metadata.json but not in the ZIP (Docmost lost it); not published",
             )  # fmt: skip
             continue
-        title = _first_h1(archive, entry) or key_segments(key)[-1].removesuffix(".md")
+        text = archive.read_text(entry)
+        title = _first_h1(text) or key_segments(key)[-1].removesuffix(".md")
         parent_key = info.get("parentPath")
         pages.append(
             Page(
@@ -98,7 +99,7 @@ def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: s
                 updated_at=info.get("updatedAt"),
                 source=entry,
                 location=key_segments(key),
-                empty=not strip_title_heading(archive.read_text(entry)).strip(),
+                empty=not strip_title_heading(text).strip(),
             )
         )
     model = build_tree(SpaceModel(id=space_id, name=name, slug=folder, folder=folder), pages)
