@@ -2,6 +2,7 @@
 
     python bench/bench_convert.py                  # 5,000 pages, work folder on a tmpfs
     python bench/bench_convert.py --pages 20000 --dir /some/folder
+    python bench/bench_convert.py --stages         # also where one convert's time goes
 
 The ZIP is laid out as Docmost 0.95 exports a space (``docmost-metadata.json``, one markdown file
 per page in folders of its parents, ``files/<id>/<name>`` attachments): pages up to 6 levels deep
@@ -15,6 +16,7 @@ mounted for the run (root only), so the inode quirks of the machine's disk stay 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -28,6 +30,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -116,11 +119,54 @@ def fastest(runs: int, command: list[str], fresh: Path) -> tuple[float, str]:
     return best, stderr
 
 
+# (module, class or "", function, what it does): timed where convert.py and the build call them.
+STAGES = (
+    ("docmost_syncd.sources.archive.source", "ArchiveSource", "__init__", "the ZIP's page tree and titles"),
+    ("docmost_syncd.sources.archive.source", "ArchiveSource", "records", "pages read, parsed, analysed"),
+    ("docmost_syncd.sources.archive.source", "", "page_content", "  parsing (pyromark → the editor's nodes)"),
+    ("docmost_syncd.sources.archive.source", "", "analyse_page", "  the renderer's analysis (facts)"),
+    ("docmost_syncd.convert", "", "lay_out", "layout and link index"),
+    ("docmost_syncd.convert", "", "build_space", "sync's build of the space"),
+    ("docmost_syncd.build", "", "render_page", "  rendering"),
+    ("docmost_syncd.build", "", "front_matter", "  front matter"),
+    ("docmost_syncd.publish.writer", "StagingWriter", "write", "  writing pages"),
+)
+
+
+def stages(export: Path, out: Path) -> None:
+    """One convert in this process, with a timer around each stage above."""
+    started = time.perf_counter()
+    from docmost_syncd.cli import main as cli_main
+
+    spent: dict[str, float] = {"importing docmost-syncd": time.perf_counter() - started}
+    for module, class_name, name, label in STAGES:
+        owner: Any = importlib.import_module(module)
+        owner = getattr(owner, class_name) if class_name else owner
+        original = getattr(owner, name)
+
+        def timed(*args: Any, _original: Any = original, _label: str = label, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - began
+
+        setattr(owner, name, timed)
+    began = time.perf_counter()
+    if cli_main(["convert", str(export), "--output", str(out)]) != 0:
+        raise SystemExit("convert failed")
+    print(f"| stage (one convert in this process: {time.perf_counter() - began:.2f} s after importing) | s |")
+    print("|---|---|")
+    for label, seconds in spent.items():
+        print(f"| {label} | {seconds:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=5_000)
     parser.add_argument("--big", type=int, default=None, help="5 MB files (default pages/1000)")
     parser.add_argument("--dir", type=Path, default=None, help="work folder's parent (default: a tmpfs)")
+    parser.add_argument("--stages", action="store_true", help="also time one convert's stages in this process")
     args = parser.parse_args()
     big = args.big if args.big is not None else max(1, args.pages // 1000)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -139,6 +185,9 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|")
         print(f"| {pages:,} | {big} | {export.stat().st_size / 1024**2:.1f} | {unzip:.2f} | {convert:.2f} | "
               f"{convert / unzip:.1f} | {rss} |")  # fmt: skip
+        if args.stages:
+            shutil.rmtree(work / "out", ignore_errors=True)
+            stages(export, work / "out")
 
 
 if __name__ == "__main__":
