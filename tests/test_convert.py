@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from docmost_syncd.cli import main
 from tests.helpers import broken_anchors, page_files, unresolved_links
@@ -284,3 +286,31 @@ def test_a_task_s_text_and_state_are_the_editor_s() -> None:
 
     items = page_content("- [ ] open\n- [x] done", str)["content"][0]["content"]
     assert [(i["attrs"]["checked"], i["content"][0]["content"][0]["text"]) for i in items] == [(False, "open"), (True, "done")]
+
+
+# Lines of what Docmost's export writes, and of what it should never write, in any order.
+MARKDOWN_LINES = [
+    ":::info", ":::note x", ":::", "$$", "a^2", "```js", "```", "~~~", "> quote", "> :::tip", "- item", "  - nested",
+    "1. one", "- [x] done", "- [ ] open", "| a | b |", "|---|---|", "| `x|y` | ![i](x.png) |", "[^1]: note", "",
+    "<details>", "<summary>s</summary>", "</details>", "<table><tr><td colspan=2>x</td></tr></table>", "    code",
+    "# Title", "---", "a **b** $c$ [d](e.md) ==f== <u>g</u>[^1] https://x.io", "<!--docmost-syncd callout info-->",
+    "![i](files/01a2184c-bc73-762f-a0fc-9afbc3adcafb/a.png)", "[f.pdf](files/01a2184c-bc73-762f-a0fc-9afbc3adcafb/f.pdf)",
+    # whole blocks, so that they are drawn often, not only when their lines meet by chance
+    "| a | b |\n|---|---|\n| 1 | |", ":::warning\ntext\n:::", "$$\nx\n$$", "```\n:::\n```", "- [ ] a\n- [x] b",
+    "x[^2]\n\n[^2]: two", "<details>\n<summary>s</summary>\n\nbody\n\n</details>",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(MARKDOWN_LINES), st.text(max_size=4)), max_size=30).map("\n".join))
+def test_any_markdown_becomes_a_document_of_the_editor_s_nodes(markdown: str) -> None:
+    from docmost_syncd.sources.archive.nodes import page_content
+
+    def walk(node: dict[str, object]) -> None:
+        assert isinstance(node.get("type"), str) and set(node) <= {"type", "attrs", "content", "text", "marks"}, node
+        for child in node.get("content", []):  # type: ignore[attr-defined]
+            walk(child)
+
+    document = page_content(markdown, str)
+    assert document["type"] == "doc"
+    walk(document)

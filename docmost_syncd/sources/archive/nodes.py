@@ -71,7 +71,7 @@ def _math(content: str) -> str:
 _FENCE = re.compile(r"^ {0,3}(`{3,}(?!.*`)|~{3,})")
 _CALLOUT_OPEN = re.compile(r"^ {0,3}:::[ \t]*(" + "|".join(CALLOUTS) + r")(?:[ \t].*)?$")
 _CALLOUT_CLOSE = re.compile(r"^ {0,3}:::[ \t]*$")
-_CALLOUT_MARK = re.compile(r"^<!--docmost-syncd callout (\w+)-->\n?$")
+_CALLOUT_MARK = re.compile(r"^<!--docmost-syncd callout (" + "|".join(CALLOUTS) + r")-->\n?$")
 _MATH_FENCE = re.compile(r"^ {0,3}\$\$[ \t]*$")
 
 
