@@ -98,6 +98,7 @@ OFFLINE = {
     "sec-common-no-attachments": "sec-common.without-attachments.zip",
     "eng-no-attachments": "eng.without-attachments.zip",
     "bulk-no-attachments": "bulk.without-attachments.zip",
+    "sec-common-html": "sec-common.html.with-attachments.zip",  # the HTML export
 }
 # Exports of the older servers, whose ZIPs name and link pages their own ways (see `convert`).
 OLDER = {

@@ -9,6 +9,7 @@ import re
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -314,3 +315,48 @@ def test_any_markdown_becomes_a_document_of_the_editor_s_nodes(markdown: str) ->
     document = page_content(markdown, str)
     assert document["type"] == "doc"
     walk(document)
+
+
+HTML_EXPORT = FIXTURES / "docmost-0.95.0" / "exports" / "sec-common.html.with-attachments.zip"
+
+
+def _node_types(node: dict[str, Any], depth: int = 0) -> list[str]:
+    """A node tree as indented lines of node types and their marks."""
+    marks = ",".join(sorted(mark["type"] for mark in node.get("marks", [])))
+    lines = ["  " * depth + node["type"] + (f" {marks}" if marks else "")]
+    for child in node.get("content", []):
+        lines += _node_types(child, depth + 1)
+    return lines
+
+
+def test_the_html_export_reads_back_as_the_editor_s_own_nodes() -> None:
+    """The one page whose server JSON was recorded with the HTML export: the same node tree,
+    node for node, but for the mentions, which the export writes as links."""
+    from docmost_syncd.sources.archive.nodes import html_page_content
+
+    recorded = json.loads((FIXTURES / "docmost-0.95.0" / "api" / "pages-info.json").read_text(encoding="utf-8"))
+    server = recorded["response"]["body"]["data"]
+    with zipfile.ZipFile(HTML_EXPORT) as archive:
+        page = archive.read("Security365 환경 인증인가 관련 공통 에러 페이지.html").decode()
+    expected = [line.replace("mention", "text link") for line in _node_types(server["content"])]
+    assert len(expected) > 100
+    assert _node_types(html_page_content(page, str)) == expected
+
+
+def test_the_html_and_markdown_exports_of_a_space_publish_the_same_pages(tmp_path: Path) -> None:
+    markdown_export = FIXTURES / "docmost-0.95.0" / "exports" / "sec-common.with-attachments.zip"
+    assert convert(markdown_export, tmp_path / "md", "sec") == 0
+    assert convert(HTML_EXPORT, tmp_path / "html", "sec") == 0
+
+    def pages(folder: Path) -> dict[str, tuple[str, object]]:
+        return {
+            str(front_matter(p)["docmost_page_id"]): (str(p.relative_to(folder).with_suffix("")), front_matter(p)["title"])
+            for p in page_files(folder)
+        }
+
+    from_markdown, from_html = pages(tmp_path / "md" / "sec"), pages(tmp_path / "html" / "sec")
+    assert len(from_html) == 25
+    assert from_html == from_markdown
+    text = "".join(p.read_text(encoding="utf-8") for p in page_files(tmp_path / "html" / "sec"))
+    assert "<html" not in text and "&lt;p" not in text and "data-type" not in text  # no markup as text
+    assert ":::info" in text and ":::danger" in text and "- [x]" in text  # callouts and tasks

@@ -70,10 +70,35 @@ HOSTILE_MARKDOWN = {
 }
 
 
+# The same attacks as a page of the HTML export, where every element and data-* attribute is read.
+HOSTILE_HTML = (
+    f"<!DOCTYPE html><html><head><title></title><script>fetch('/{CANARY}-html-head')</script></head><body>"
+    f"<h1>HTML <img src=/{CANARY}-html-title onerror=alert(1)></h1>"
+    f"<p>text <img src=/{CANARY}-html-img onerror=alert(1)><script>fetch('/{CANARY}-html-script')</script>"
+    f"<a href=\"javascript:fetch('/{CANARY}-html-js')\">a</a> <a href=\" jAvAsCrIpT:alert(1)\">b</a>"
+    "<span data-type=\"status\" data-color='red\" onmouseover=\"alert(1)'>st</span>"
+    "<span data-type=\"mention\" data-entity-type=\"page\" data-entity-id=\"x\" data-label='\"><img src=x onerror=alert(1)>'>m</span>"
+    "<span data-type=\"mathInline\">\\href{javascript:alert(1)}{x}</span></p>"
+    "<div data-type=\"callout\" data-callout-type='info\" onclick=\"alert(1)'><p>c</p></div>"
+    "<div data-type=\"embed\" data-src=\"javascript:alert(1)\" data-provider=\"iframe\"></div>"
+    f"<div data-type=\"pdf\" src=\"javascript:alert(1)\"><iframe src=\"/{CANARY}-html-iframe\"></iframe></div>"
+    "<div data-type=\"attachment\" data-attachment-url=\"javascript:alert(1)\" data-attachment-name=\"</script>x\"></div>"
+    f"<video src=\"javascript:alert(1)\"></video><audio><source src=\"/{CANARY}-html-audio\"></audio>"
+    "<div data-type=\"drawio\" data-src=\"data:image/svg+xml,<svg onload=alert(1)>\" data-title=\"{alert(1)}\"></div>"
+    f"<table><tr><td style=\"background-color: red;background:url(/{CANARY}-html-css)\">t</td></tr></table>"
+    f"<ol start=\"1e9\"><li><p>{{alert(1)}}</p></li></ol><style>*{{background:url(/{CANARY}-html-style)}}</style>"
+    "</body></html>"
+)
+
+
 def hostile_zip(path: Path) -> None:
     """A space export in Docmost's layout whose pages hold the attacks above."""
     metadata: dict[str, Any] = {"version": "0.95.0", "pages": {}}
     with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("page-html.html", HOSTILE_HTML)
+        metadata["pages"]["page-html.html"] = {
+            "pageId": "hostile-html", "slugId": "hoshtml001", "icon": None, "position": "Z", "parentPath": None,
+        }  # fmt: skip
         for index, (title, body) in enumerate(HOSTILE_MARKDOWN.items()):
             name = f"page-{index}.md"
             archive.writestr(name, f"# {title}\n\n{body}\n")

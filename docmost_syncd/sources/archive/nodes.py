@@ -1,5 +1,9 @@
-"""Docmost's markdown export → the editor's node types (ProseMirror JSON), so that ``convert``
-renders through the same ``render/`` as ``sync`` and nothing is escaped or resolved twice.
+"""Docmost's exports → the editor's node types (ProseMirror JSON), so that ``convert`` renders
+through the same ``render/`` as ``sync`` and nothing is escaped or resolved twice.
+
+The HTML export is the editor's own HTML (each node an element, Docmost's nodes named by
+``data-type`` with their attributes as ``data-*``): read with the standard library's HTML parser
+and mapped back node for node (``html_page_content``). The markdown export:
 
 pyromark (Python's binding of pulldown-cmark, the CommonMark parser of rustdoc, about twenty
 times faster than markdown-it-py on an export's pages) parses CommonMark with GFM tables,
@@ -7,7 +11,7 @@ strikethrough, ``- [x]`` tasks, ``[^n]`` footnotes and ``$…$``/``$$…$$`` mat
 doubled by Docmost's exporter). Docmost's ``:::type`` callouts are fenced by whole lines, so they
 are found before parsing and handed to the parser as block quotes that name their type;
 ``==highlight==`` is found in the text nodes. Raw HTML blocks (tables with merged cells or lists
-in cells, ``<details>``) are read with the standard library's HTML parser; inline ``<sub>``,
+in cells, ``<details>``) are read as the HTML export is; inline ``<sub>``,
 ``<sup>``, ``<u>``, ``<mark>``, ``<br>`` become marks and breaks; any other markup is kept as the
 text it is (Docmost escapes what its users type, so raw markup in an export is Docmost's own or
 someone's attack, and text is safe either way).
@@ -506,7 +510,13 @@ class _Tree(HTMLParser):
 
 
 _BLOCK_TAGS = frozenset({"p", "div", "table", "ul", "ol", "li", "details", "summary", "blockquote", "pre",
-                         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "tbody", "thead", "tr", "td", "th"})  # fmt: skip
+                         "h1", "h2", "h3", "h4", "h5", "h6", "hr", "tbody", "thead", "tr", "td", "th",
+                         "video", "audio", "img"})  # fmt: skip
+# The editor's nodes that its HTML names with data-type, their attributes as data-* attributes
+# (``data-attachment-id`` → ``attachmentId``); each is read back as that node.
+_DATA_BLOCKS = frozenset({"pdf", "embed", "drawio", "excalidraw", "youtube", "subpages", "columns", "column"})
+# What a reader never sees: dropped with all it holds (a <script>'s text is not the page's text).
+_UNSEEN = frozenset({"script", "style", "head", "title", "template", "noscript", "iframe", "object", "embed"})
 
 
 def html_nodes(markup: str, link: LinkTarget) -> list[Node]:
@@ -517,6 +527,49 @@ def html_nodes(markup: str, link: LinkTarget) -> list[Node]:
     return _html_blocks(tree.root.children, link)
 
 
+def html_page(document: str) -> tuple[str | None, list[_Element | str]]:
+    """A page of Docmost's HTML export (the editor's own HTML in a small document): its title
+    (the first heading, else ``<title>``) and its body without the title heading."""
+    tree = _Tree()
+    tree.feed(document)
+    tree.close()
+    title = _find(tree.root, "title")
+    body = _find(tree.root, "body")
+    items = list(body.children if body is not None else tree.root.children)
+    while items and isinstance(items[0], str) and not items[0].strip():
+        del items[0]
+    heading = items[0] if items and isinstance(items[0], _Element) and items[0].tag == "h1" else None
+    if heading is not None:
+        del items[0]
+    # The heading first: Docmost writes the <title> without escaping it ("a <b> c" loses "<b>").
+    name = _plain(heading).strip() if heading is not None else ""
+    return name or (_plain(title).strip() if title is not None else "") or None, items
+
+
+def html_page_content(document: str, link: LinkTarget) -> Node:
+    """One page of Docmost's HTML export as the editor's JSON."""
+    return {"type": "doc", "content": _html_blocks(html_page(document)[1], link)}
+
+
+def _find(element: _Element, tag: str) -> _Element | None:
+    for child in element.children:
+        if isinstance(child, _Element):
+            found = child if child.tag == tag else _find(child, tag)
+            if found is not None:
+                return found
+    return None
+
+
+def _data_attrs(element: _Element) -> Node:
+    """``data-attachment-id="x"`` → ``{"attachmentId": "x"}``, for every data-* but the type."""
+    found: Node = {}
+    for name, value in element.attrs.items():
+        if name.startswith("data-") and name != "data-type":
+            head, *rest = name[len("data-") :].split("-")
+            found[head + "".join(part.title() for part in rest)] = value
+    return found
+
+
 def _html_blocks(items: list[_Element | str], link: LinkTarget) -> list[Node]:
     blocks: list[Node] = []
     run: list[_Element | str] = []
@@ -524,11 +577,13 @@ def _html_blocks(items: list[_Element | str], link: LinkTarget) -> list[Node]:
     def flush() -> None:
         inline = _html_inline(run, [], link)
         if any(n["type"] != "text" or n["text"].strip() for n in inline):
-            blocks.append({"type": "paragraph", "content": inline})
+            blocks.extend(_paragraphs(inline))
         run.clear()
 
     for item in items:
-        if isinstance(item, str) or item.tag not in _BLOCK_TAGS:
+        if isinstance(item, _Element) and item.tag in _UNSEEN:
+            continue
+        if isinstance(item, str) or (item.tag not in _BLOCK_TAGS and item.attrs.get("data-type") not in _DATA_BLOCKS):
             run.append(item)
             continue
         flush()
@@ -537,12 +592,52 @@ def _html_blocks(items: list[_Element | str], link: LinkTarget) -> list[Node]:
     return blocks
 
 
+def _media(kind: str, element: _Element, link: LinkTarget) -> Node:
+    """An image, video, audio, PDF, diagram or embed: its address as the server's JSON holds it."""
+    attrs = _data_attrs(element)
+    source = next((c for c in element.children if isinstance(c, _Element) and c.tag in ("source", "iframe", "img")), None)
+    src = element.attrs.get("src") or attrs.pop("src", "") or (source.attrs.get("src", "") if source else "")
+    uploaded = attachment_url(src)
+    attrs["src"] = uploaded or (link(src) if src else "")
+    if uploaded and not attrs.get("attachmentId"):
+        attrs["attachmentId"] = uploaded.split("/")[3]
+    for name in ("alt", "title", "width", "height"):
+        if element.attrs.get(name):
+            attrs.setdefault(name, element.attrs[name])
+    if element.attrs.get("aria-label"):
+        attrs.setdefault("alt", element.attrs["aria-label"])
+    return {"type": kind, "attrs": attrs}
+
+
 def _html_block(element: _Element, link: LinkTarget) -> list[Node]:
-    tag = element.tag
+    tag, data_type = element.tag, element.attrs.get("data-type", "")
+    if data_type == "callout":
+        kind = element.attrs.get("data-callout-type", "info")
+        attrs: Node = {"type": kind if kind in CALLOUTS else "info"}
+        return [{"type": "callout", "attrs": attrs, "content": _html_blocks(element.children, link)}]
+    if data_type == "taskList":
+        items = [c for c in element.children if isinstance(c, _Element) and c.tag == "li"]
+        return [{"type": "taskList", "content": [_task_item(item, link) for item in items]}]
+    if data_type == "mathBlock":
+        return [{"type": "mathBlock", "attrs": {"text": _plain(element).strip()}}]
+    if data_type == "attachment":
+        url = element.attrs.get("data-attachment-url", "")
+        attrs = {"url": link(url), "name": element.attrs.get("data-attachment-name", "")}
+        attrs["attachmentId"] = element.attrs.get("data-attachment-id") or ""
+        return [{"type": "attachment", "attrs": attrs}]
+    if data_type in ("pdf", "embed", "drawio", "excalidraw", "youtube"):
+        return [_media(data_type, element, link)]
+    if data_type in _DATA_BLOCKS:  # subpages, columns, column
+        node: Node = {"type": data_type, "attrs": _data_attrs(element)}
+        if data_type != "subpages":
+            node["content"] = _html_blocks(element.children, link)
+        return [node]
+    if tag in ("video", "audio", "img"):
+        return [_media("image" if tag == "img" else tag, element, link)]
     if tag in ("div", "tbody", "thead"):
         return _html_blocks(element.children, link)
-    if tag == "p":
-        return [{"type": "paragraph", "content": _html_inline(element.children, [], link)}]
+    if tag == "p":  # an image in it stands alone, as in the editor
+        return _paragraphs(_html_inline(element.children, [], link))
     if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return [{"type": "heading", "attrs": {"level": int(tag[1])}, "content": _html_inline(element.children, [], link)}]
     if tag == "hr":
@@ -550,11 +645,17 @@ def _html_block(element: _Element, link: LinkTarget) -> list[Node]:
     if tag == "blockquote":
         return [{"type": "blockquote", "content": _html_blocks(element.children, link)}]
     if tag == "pre":
-        return [{"type": "codeBlock", "attrs": {"language": ""}, "content": [{"type": "text", "text": _plain(element)}]}]
+        code = next((c for c in element.children if isinstance(c, _Element) and c.tag == "code"), None)
+        language = re.match(r"language-([\w+#.-]+)", (code or element).attrs.get("class", ""))
+        text = _plain(element).removesuffix("\n")
+        return [{"type": "codeBlock", "attrs": {"language": language.group(1) if language else ""},
+                 "content": [{"type": "text", "text": text}] if text else []}]  # fmt: skip
     if tag in ("ul", "ol"):
         items = [c for c in element.children if isinstance(c, _Element) and c.tag == "li"]
-        kind = "orderedList" if tag == "ol" else "bulletList"
-        return [{"type": kind, "content": [{"type": "listItem", "content": _html_blocks(i.children, link)} for i in items]}]
+        content = [{"type": "listItem", "content": _html_blocks(i.children, link)} for i in items]
+        if tag == "ul":
+            return [{"type": "bulletList", "content": content}]
+        return [{"type": "orderedList", "attrs": {"start": _span(element.attrs.get("start"))}, "content": content}]
     if tag == "li":
         return _html_blocks(element.children, link)
     if tag == "details":
@@ -570,6 +671,12 @@ def _html_block(element: _Element, link: LinkTarget) -> list[Node]:
     if tag == "table":
         return [_html_table(element, link)]
     return _html_blocks(element.children, link)
+
+
+def _task_item(item: _Element, link: LinkTarget) -> Node:
+    checked = item.attrs.get("data-checked") == "true"
+    body = [c for c in item.children if not (isinstance(c, _Element) and c.tag == "label")]
+    return {"type": "taskItem", "attrs": {"checked": checked}, "content": _html_blocks(body, link)}
 
 
 def _html_table(element: _Element, link: LinkTarget) -> Node:
@@ -616,6 +723,8 @@ def _html_inline(items: list[_Element | str], marks: list[Node], link: LinkTarge
                 out.append(_text(item, marks))
             continue
         tag = item.tag
+        if tag in _UNSEEN:
+            continue
         if tag == "br":
             out.append({"type": "hardBreak"})
         elif tag in _INLINE_MARKS:
@@ -624,8 +733,13 @@ def _html_inline(items: list[_Element | str], marks: list[Node], link: LinkTarge
             mark = {"type": "link", "attrs": {"href": link(item.attrs.get("href", ""))}}
             out.extend(_html_inline(item.children, [*marks, mark], link))
         elif tag == "img":
-            src = item.attrs.get("src", "")
-            out.append({"type": "image", "attrs": {"src": attachment_url(src) or src, "alt": item.attrs.get("alt", "")}})
+            out.append(_media("image", item, link))
+        elif item.attrs.get("data-type") == "mathInline":
+            out.append({"type": "mathInline", "attrs": {"text": _plain(item).strip()}})
+        elif item.attrs.get("data-type") == "status":
+            out.append({"type": "status", "attrs": {**_data_attrs(item), "text": _plain(item).strip()}})
+        elif item.attrs.get("data-type") == "mention":
+            out.append({"type": "mention", "attrs": {"label": _plain(item).lstrip("@"), **_data_attrs(item)}})
         else:
             out.extend(_html_inline(item.children, marks, link))
     return out

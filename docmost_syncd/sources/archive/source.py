@@ -20,7 +20,7 @@ from docmost_syncd.publish.writer import StagingWriter
 from docmost_syncd.render import analyse_page
 from docmost_syncd.site.frontmatter import strip_title_heading
 from docmost_syncd.site.layout import attachment_path
-from docmost_syncd.sources.archive.nodes import attachment_url, page_content
+from docmost_syncd.sources.archive.nodes import attachment_url, html_page_content, page_content
 from docmost_syncd.sources.archive.reader import SafeArchive, unquote_segment
 from docmost_syncd.sources.archive.space import model_from_archive
 
@@ -115,8 +115,10 @@ class ArchiveSource:
     def _parse(self, page: Page) -> Any:
         if page.source is None:
             return None
-        markdown = strip_title_heading(self.archive.read_text(page.source))
-        return page_content(markdown, partial(self.link_target, page))
+        text = self.archive.read_text(page.source)
+        if page.source.lower().endswith(".html"):  # the HTML export: the editor's own HTML
+            return html_page_content(text, partial(self.link_target, page))
+        return page_content(strip_title_heading(text), partial(self.link_target, page))
 
     def place_files(self, writer: StagingWriter, wanted: dict[str, str], warnings: list[str]) -> dict[str, str]:
         """The attachments the pages show, copied out of the ZIP; one the export does not hold

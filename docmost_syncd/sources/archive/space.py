@@ -1,5 +1,6 @@
 """The space model of one export ZIP (``convert``): the tree from ``docmost-metadata.json``,
-titles from each file's first H1, bodies left in the ZIP until the writer reads them."""
+titles from each file's first H1 (the ``<title>`` of the HTML export), bodies left in the ZIP until
+the writer reads them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from docmost_syncd.errors import BuildError
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import Attachment, Page, SpaceModel, build_tree
 from docmost_syncd.site.frontmatter import strip_title_heading
+from docmost_syncd.sources.archive.nodes import html_page
 from docmost_syncd.sources.archive.reader import SafeArchive, decode_metadata_key, key_segments
 
 ATTACHMENT_PATH = re.compile(r"(?:^|/)files/([0-9a-fA-F-]{36})/([^/]+)$")
@@ -86,7 +88,13 @@ def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: s
             )  # fmt: skip
             continue
         text = archive.read_text(entry)
-        title = _first_h1(text) or key_segments(key)[-1].removesuffix(".md")
+        if entry.lower().endswith(".html"):  # the HTML export
+            html_title, body = html_page(text)
+            title = html_title or key_segments(key)[-1].removesuffix(".html")
+            empty = not any(not isinstance(item, str) or item.strip() for item in body)
+        else:
+            title = _first_h1(text) or key_segments(key)[-1].removesuffix(".md")
+            empty = not strip_title_heading(text).strip()
         parent_key = info.get("parentPath")
         pages.append(
             Page(
@@ -99,7 +107,7 @@ def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: s
                 updated_at=info.get("updatedAt"),
                 source=entry,
                 location=key_segments(key),
-                empty=not strip_title_heading(text).strip(),
+                empty=empty,
             )
         )
     model = build_tree(SpaceModel(id=space_id, name=name, slug=folder, folder=folder), pages)
