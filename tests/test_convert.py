@@ -50,6 +50,14 @@ def front_matter(path: Path) -> dict[str, object]:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n", 2)[1])  # type: ignore[no-any-return]
 
 
+def paths_and_titles(folder: Path) -> dict[str, tuple[str, object]]:
+    """Page id → (path without extension, title) of every page published in ``folder``."""
+    return {
+        str(front_matter(p)["docmost_page_id"]): (str(p.relative_to(folder).with_suffix("")), front_matter(p)["title"])
+        for p in page_files(folder)
+    }
+
+
 def convert(export: Path, output: Path, space: str = "space") -> int:
     return main(["convert", str(export), "--output", str(output), "--space", space])
 
@@ -219,13 +227,7 @@ def test_convert_and_sync_publish_the_same_paths_and_titles(routed_095: Path, tm
         export = FIXTURES / "docmost-0.95.0-pages" / "exports" / f"{slug}.with-attachments.zip"
         assert main(["convert", str(export), "--output", str(tmp_path), "--space", slug]) == 0
 
-        def pages(folder: Path) -> dict[str, tuple[str, object]]:
-            return {
-                str(front_matter(p)["docmost_page_id"]): (str(p.relative_to(folder).with_suffix("")), front_matter(p)["title"])
-                for p in page_files(folder)
-            }
-
-        synced, converted = pages(routed_095 / slug), pages(tmp_path / slug)
+        synced, converted = paths_and_titles(routed_095 / slug), paths_and_titles(tmp_path / slug)
         differences.update(
             {pid: (synced.get(pid), converted.get(pid)) for pid in set(synced) | set(converted) if synced.get(pid) != converted.get(pid)}
         )
@@ -348,13 +350,7 @@ def test_the_html_and_markdown_exports_of_a_space_publish_the_same_pages(tmp_pat
     assert convert(markdown_export, tmp_path / "md", "sec") == 0
     assert convert(HTML_EXPORT, tmp_path / "html", "sec") == 0
 
-    def pages(folder: Path) -> dict[str, tuple[str, object]]:
-        return {
-            str(front_matter(p)["docmost_page_id"]): (str(p.relative_to(folder).with_suffix("")), front_matter(p)["title"])
-            for p in page_files(folder)
-        }
-
-    from_markdown, from_html = pages(tmp_path / "md" / "sec"), pages(tmp_path / "html" / "sec")
+    from_markdown, from_html = paths_and_titles(tmp_path / "md" / "sec"), paths_and_titles(tmp_path / "html" / "sec")
     assert len(from_html) == 25
     assert from_html == from_markdown
     text = "".join(p.read_text(encoding="utf-8") for p in page_files(tmp_path / "html" / "sec"))

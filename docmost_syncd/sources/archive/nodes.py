@@ -307,6 +307,9 @@ def _paragraphs(inline: list[Node]) -> list[Node]:
 # ---- blocks -----------------------------------------------------------------------------------
 
 _PLAIN_PARAGRAPH_IN = ("tableCell", "tableHeader", "listItem", "taskItem")
+# The events whose start pushes a node on the stack and whose end pops it.
+_CONTAINERS = frozenset({"List", "Item", "BlockQuote", "Table", "TableHead", "TableRow", "TableCell",
+                         "FootnoteDefinition"})  # fmt: skip
 
 
 class _Blocks:
@@ -391,8 +394,7 @@ class _Blocks:
                 self._push(cell)
                 cell["content"] = []
             return True
-        if name not in ("List", "Item", "BlockQuote", "CodeBlock", "HtmlBlock", "Table", "TableHead",
-                        "TableRow", "FootnoteDefinition"):  # fmt: skip
+        if name not in _CONTAINERS and name not in ("CodeBlock", "HtmlBlock"):
             return False
         self._end_text()
         if name == "List":
@@ -449,8 +451,7 @@ class _Blocks:
                 for node in html_nodes(markup, self.link):
                     self._append(node)
             return True
-        if name not in ("List", "Item", "BlockQuote", "Table", "TableHead", "TableRow", "TableCell",
-                        "FootnoteDefinition"):  # fmt: skip
+        if name not in _CONTAINERS:
             return False
         self._end_text()
         closed = self._pop()
@@ -514,7 +515,8 @@ _BLOCK_TAGS = frozenset({"p", "div", "table", "ul", "ol", "li", "details", "summ
                          "video", "audio", "img"})  # fmt: skip
 # The editor's nodes that its HTML names with data-type, their attributes as data-* attributes
 # (``data-attachment-id`` → ``attachmentId``); each is read back as that node.
-_DATA_BLOCKS = frozenset({"pdf", "embed", "drawio", "excalidraw", "youtube", "subpages", "columns", "column"})
+_DATA_MEDIA = frozenset({"pdf", "embed", "drawio", "excalidraw", "youtube"})
+_DATA_BLOCKS = _DATA_MEDIA | {"subpages", "columns", "column"}
 # What a reader never sees: dropped with all it holds (a <script>'s text is not the page's text).
 _UNSEEN = frozenset({"script", "style", "head", "title", "template", "noscript", "iframe", "object", "embed"})
 
@@ -544,6 +546,11 @@ def html_page(document: str) -> tuple[str | None, list[_Element | str]]:
     # The heading first: Docmost writes the <title> without escaping it ("a <b> c" loses "<b>").
     name = _plain(heading).strip() if heading is not None else ""
     return name or (_plain(title).strip() if title is not None else "") or None, items
+
+
+def is_html_page(entry: str) -> bool:
+    """The entry is a page of the HTML export (the markdown export's pages end in ``.md``)."""
+    return entry.lower().endswith(".html")
 
 
 def html_page_content(document: str, link: LinkTarget) -> Node:
@@ -625,7 +632,7 @@ def _html_block(element: _Element, link: LinkTarget) -> list[Node]:
         attrs = {"url": link(url), "name": element.attrs.get("data-attachment-name", "")}
         attrs["attachmentId"] = element.attrs.get("data-attachment-id") or ""
         return [{"type": "attachment", "attrs": attrs}]
-    if data_type in ("pdf", "embed", "drawio", "excalidraw", "youtube"):
+    if data_type in _DATA_MEDIA:
         return [_media(data_type, element, link)]
     if data_type in _DATA_BLOCKS:  # subpages, columns, column
         node: Node = {"type": data_type, "attrs": _data_attrs(element)}

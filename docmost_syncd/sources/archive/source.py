@@ -20,7 +20,7 @@ from docmost_syncd.publish.writer import StagingWriter
 from docmost_syncd.render import analyse_page
 from docmost_syncd.site.frontmatter import strip_title_heading
 from docmost_syncd.site.layout import attachment_path
-from docmost_syncd.sources.archive.nodes import attachment_url, html_page_content, page_content
+from docmost_syncd.sources.archive.nodes import attachment_url, html_page_content, is_html_page, page_content
 from docmost_syncd.sources.archive.reader import SafeArchive, unquote_segment
 from docmost_syncd.sources.archive.space import model_from_archive
 
@@ -116,7 +116,7 @@ class ArchiveSource:
         if page.source is None:
             return None
         text = self.archive.read_text(page.source)
-        if page.source.lower().endswith(".html"):  # the HTML export: the editor's own HTML
+        if is_html_page(page.source):  # the editor's own HTML
             return html_page_content(text, partial(self.link_target, page))
         return page_content(strip_title_heading(text), partial(self.link_target, page))
 

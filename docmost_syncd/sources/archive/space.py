@@ -12,7 +12,7 @@ from docmost_syncd.errors import BuildError
 from docmost_syncd.log import get_logger
 from docmost_syncd.model import Attachment, Page, SpaceModel, build_tree
 from docmost_syncd.site.frontmatter import strip_title_heading
-from docmost_syncd.sources.archive.nodes import html_page
+from docmost_syncd.sources.archive.nodes import html_page, is_html_page
 from docmost_syncd.sources.archive.reader import SafeArchive, decode_metadata_key, key_segments
 
 ATTACHMENT_PATH = re.compile(r"(?:^|/)files/([0-9a-fA-F-]{36})/([^/]+)$")
@@ -88,7 +88,7 @@ def model_from_archive(archive: SafeArchive, space_id: str, name: str, folder: s
             )  # fmt: skip
             continue
         text = archive.read_text(entry)
-        if entry.lower().endswith(".html"):  # the HTML export
+        if is_html_page(entry):
             html_title, body = html_page(text)
             title = html_title or key_segments(key)[-1].removesuffix(".html")
             empty = not any(not isinstance(item, str) or item.strip() for item in body)
