@@ -142,7 +142,7 @@ def list_space(
     """The live pages of a space (only the shared ones when ``shared`` says which). A space whose
     listing and identity are exactly those of its published build is *quiet*: its pages' records
     are not even read unless another space's build needs it in the index (see ``complete``)."""
-    get_logger(space=folder).info("space.started", space_id=space.id, name=space.name)
+    get_logger(space=folder).debug("space.started", space_id=space.id, name=space.name)
     started = time.monotonic()
     listed = client.list_pages(space.id)
     plan = SpacePlan(space, folder, listed, {}, started=started)

@@ -5,13 +5,21 @@
                                           listed page's record: updatedAt, content sha256, facts
     files/<attachment id>/<file name>     attachment bytes (ids are immutable)
     files/<attachment id>/.sha256         their sha256, written with them
-    partial/                              downloads in progress (emptied at start-up)
+    partial/                              downloads in progress (emptied when a run starts)
 
 A page is fetched again only when its ``updatedAt`` differs from the cached one. Contents live in
 one SQLite database (Python's own sqlite3, write-ahead log): a page costs a row, not a file, so
 the cache does not double the file creations a build already pays for. Everything here can be
 rebuilt from the server: an unreadable row is a miss, an unreadable database is started afresh,
 never an error. Attachments stay files on the output's filesystem, so builds hard-link them.
+
+The cache belongs to one run (``run.run_sync`` opens and closes it) and holds only what may still
+be published, since whoever serves the output folder may serve its hidden files too: the rows of
+pages no longer listed go within the run that notices (their text zeroed on disk, SQLite's
+``secure_delete``), attachments no published space shows go at the end of a run that changed
+anything (``keep_files``). Closing it checkpoints the write-ahead log into the database and
+removes it, and rebuilds the database when more than half of it is free pages, so the file
+stays within twice its content.
 """
 
 from __future__ import annotations
@@ -63,6 +71,7 @@ class PageCache:
 
     def __init__(self, state_dir: Path) -> None:
         self.root = state_dir / CACHE_DIR
+        self.database = self.root / DATABASE
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
 
@@ -70,9 +79,10 @@ class PageCache:
 
     def _open(self) -> sqlite3.Connection:
         self.root.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.root / DATABASE, check_same_thread=False, isolation_level=None)
+        connection = sqlite3.connect(self.database, check_same_thread=False, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")  # a lost last write is a cache miss, not damage
+        connection.execute("PRAGMA secure_delete=ON")  # a forgotten page's text does not stay on disk
         for statement in _SCHEMA:
             connection.execute(statement)
         return connection
@@ -83,7 +93,7 @@ class PageCache:
                 self._connection = self._open()
             except sqlite3.DatabaseError as exc:
                 get_logger(component="cache").warning(
-                    "cache.reset", reason=f"{self.root / DATABASE} is unreadable ({exc}); starting afresh"
+                    "cache.reset", reason=f"{self.database} is unreadable ({exc}); starting afresh"
                 )
                 for suffix in ("", "-wal", "-shm"):
                     (self.root / f"{DATABASE}{suffix}").unlink(missing_ok=True)
@@ -91,10 +101,18 @@ class PageCache:
         return self._connection
 
     def close(self) -> None:
+        """Done for this run: free pages given back when they are over half the file, the
+        write-ahead log checkpointed and removed (SQLite does both on the last close)."""
         with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            free, total = (connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("freelist_count", "page_count"))
+            if total and free * 2 > total:
+                connection.execute("VACUUM")
+        finally:
+            connection.close()
 
     # ---- page contents ---------------------------------------------------------------------
 
@@ -201,9 +219,10 @@ class PageCache:
         with self._lock:
             db = self._db()
             page_ids = [
-                row[0] for row in db.execute("SELECT page_id FROM records WHERE space_id = ?", (space_id,))
+                (row[0],) for row in db.execute("SELECT page_id FROM records WHERE space_id = ?", (space_id,))
             ]
-            db.executemany("DELETE FROM pages WHERE id = ?", [(page_id,) for page_id in page_ids])
+            db.executemany("DELETE FROM pages WHERE id = ?", page_ids)
+            db.executemany("DELETE FROM authors WHERE id = ?", page_ids)
             db.execute("DELETE FROM records WHERE space_id = ?", (space_id,))
 
     # ---- attachments -----------------------------------------------------------------------
@@ -246,10 +265,19 @@ class PageCache:
         os.replace(sha_file, folder / ".sha256")  # last: without it the folder is a miss
         return target, digest
 
+    def keep_files(self, attachment_ids: Iterable[str]) -> list[str]:
+        """Drop every cached attachment but ``attachment_ids``; returns the ids dropped."""
+        wanted = {self._file_dir(attachment_id).name for attachment_id in attachment_ids}
+        files = self.root / "files"
+        dropped = sorted(name for name in (os.listdir(files) if files.is_dir() else []) if name not in wanted)
+        for name in dropped:
+            shutil.rmtree(files / name)
+        return dropped
+
     # ---- housekeeping ----------------------------------------------------------------------
 
     def remove_partials(self) -> list[str]:
-        """Start-up recovery: drop downloads a crash left half-written."""
+        """Drop downloads a crash left half-written (a run starts with none in progress)."""
         partial = self.root / PARTIAL_DIR
         removed = sorted(str(path) for path in partial.iterdir()) if partial.is_dir() else []
         for path in removed:

@@ -3,6 +3,14 @@
 Each message names the input and the reason; none ever carries a secret.
 """
 
+from __future__ import annotations
+
+import errno
+import sqlite3
+import zipfile
+import zlib
+from pathlib import Path
+
 
 class SyncdError(Exception):
     """Base of every error docmost-syncd raises on purpose."""
@@ -68,3 +76,22 @@ class LockedError(SyncdError):
 
 class CancelledError(SyncdError):
     """The daemon is shutting down; the job stopped at a step boundary and published nothing."""
+
+
+def fault_message(exc: BaseException, database: Path | None = None) -> str | None:
+    """One line for a failure that is not a bug: docmost-syncd's own errors as they are, a file
+    system fault (read-only, permission, no space, a file where a folder belongs, I/O) with the
+    path and the cause, the page cache's database with its file, a corrupt ZIP member. None for
+    anything else (a programming error keeps its traceback)."""
+    if isinstance(exc, SyncdError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        cause = exc.strerror or str(exc)
+        name = errno.errorcode.get(exc.errno or 0)
+        where = " -> ".join(str(path) for path in (exc.filename, exc.filename2) if path is not None)
+        return f"{where}: {cause} ({name})" if where and name else f"{where or 'file system'}: {cause}"
+    if isinstance(exc, sqlite3.Error):
+        return f"{database or 'the page cache'}: {exc}"
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError):
+        return f"corrupt ZIP: {exc}"
+    return None

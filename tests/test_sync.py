@@ -17,6 +17,7 @@ import respx
 import yaml
 
 from docmost_syncd import build as job
+from docmost_syncd.cache import PageCache
 from docmost_syncd.config import DocmostSettings, Settings
 from docmost_syncd.model import REVERSE_SOLIDUS_OPERATOR, WORD_JOINER
 from docmost_syncd.publish import writer as writer_module
@@ -178,14 +179,13 @@ def test_a_download_cut_short_by_a_crash_is_removed_at_start_up_and_fetched_agai
 ) -> None:
     output = settings.output.dir
     assert output is not None
-    publisher = Publisher(output, settings.limits)
+    cache = PageCache(Publisher(output, settings.limits).swap.state_dir)
     attachment = "01a22ecd-a0aa-7079-805f-104d2338e19d"
-    partial = publisher.cache.file_destination(attachment)
+    partial = cache.file_destination(attachment)
     partial.write_bytes(b"half a file")  # what a process killed mid-download leaves
-    publisher.close()
     sync(settings)
     assert not partial.exists()
-    cached = publisher.cache.file(attachment)
+    cached = cache.file(attachment)
     assert (
         cached is not None
         and cached[0].read_bytes() == (output / "kitchen" / "_assets" / attachment / "tone.oga").read_bytes()

@@ -1,7 +1,7 @@
 """The Publisher: where every space build ends, for ``sync`` and ``convert`` alike.
 
-It owns the output folder: which folder each space gets, the state file, the swap manager, the
-page cache. A finished build is compared with what is published (by digest): equal, it is
+It owns the output folder's files and folders: which folder each space gets, the state file, the
+swap manager (the page cache is the run's). A finished build is compared with what is published (by digest): equal, it is
 discarded and the published folder keeps its inode; different, it is marked complete and
 swapped in. Spaces are removed only if the state says this tool published them.
 """
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docmost_syncd.cache import PageCache
 from docmost_syncd.config import LimitsSettings
 from docmost_syncd.errors import CancelledError, PublishError
 from docmost_syncd.log import get_logger
@@ -84,12 +83,10 @@ class Publisher:
         self.server_url = server_url
         self.swap = SwapManager(output_dir, fsync_files=fsync_files, background_delete=True, keep_spare=True)
         self.state = StateStore.load(self.swap.state_dir)
-        self.cache = PageCache(self.swap.state_dir)
 
     def recover(self) -> list[str]:
-        """Start-up recovery: finish or undo interrupted swaps, drop half-written cache entries."""
+        """Start-up recovery: finish or undo interrupted swaps."""
         actions = self.swap.recover()
-        actions.extend(f"deleted partial download {path}" for path in self.cache.remove_partials())
         downloads = self.swap.state_dir / LEGACY_DOWNLOADS
         if downloads.is_dir():
             shutil.rmtree(downloads, ignore_errors=True)
@@ -97,8 +94,7 @@ class Publisher:
         return actions
 
     def close(self) -> None:
-        """Done with the output folder: the cache closed, every retired copy deleted."""
-        self.cache.close()
+        """Done with the output folder: every retired copy deleted."""
         self.swap.drain()
 
     # ---- what is published --------------------------------------------------------------------
@@ -184,6 +180,10 @@ class Publisher:
             self.swap.mark_complete(folder, marker, writer.manifest_json())
             mode = self.swap.publish(folder)
             log.debug("space.swapped", mode=mode)
+            if not writer.published.keys() <= writer.manifest.keys():
+                # The retired copy, now the spare, holds files of pages no longer published:
+                # nothing unpublished stays in the output folder, hidden or not.
+                self.swap.drop_spare(folder)
         now = time.time()
         previous.folder = folder
         previous.name, previous.slug = space.name, space.slug
@@ -241,5 +241,4 @@ class Publisher:
         if state.published:
             self.swap.remove(state.folder)
         self.state.remove(space_id)
-        self.cache.forget_space(space_id)
         return state.folder

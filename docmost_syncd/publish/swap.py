@@ -256,7 +256,7 @@ class SwapManager:
         """A first publish retires nothing, so the space's first edit would link every file into
         an empty folder: give it a spare now, the published files hard-linked (directory entries,
         not bytes), the marker last. Cut short, it has no marker and is deleted."""
-        live, spare = self.live(folder), self._drop_spare(folder)
+        live, spare = self.live(folder), self.drop_spare(folder)
         prefix = len(str(live)) + 1
         try:
             for root, _dirs, files in os.walk(live):
@@ -324,9 +324,9 @@ class SwapManager:
 
     def _make_spare(self, complete_copy: Path, folder: str) -> None:
         """``complete_copy`` (marked, durable) becomes the space's spare, replacing any other."""
-        os.rename(complete_copy, self._drop_spare(folder))
+        os.rename(complete_copy, self.drop_spare(folder))
 
-    def _drop_spare(self, folder: str) -> Path:
+    def drop_spare(self, folder: str) -> Path:
         """Delete the space's spare, if it has one; returns where a spare goes."""
         spare = self.spare(folder)
         if spare.exists():
@@ -362,7 +362,7 @@ class SwapManager:
 
     def remove(self, folder: str) -> None:
         """Unpublish a space (pruning): retire it into staging first so the delete is never seen half-done."""
-        self._drop_spare(folder)
+        self.drop_spare(folder)
         live = self.live(folder)
         if not live.exists():
             return

@@ -83,6 +83,12 @@ def attachment_path(attachment_id: str, file_name: str) -> str:
     return posixpath.join(ASSETS_DIR, attachment_id.lower(), safe)
 
 
+def attachment_id_of(path: str) -> str | None:
+    """The attachment id of a published path ``attachment_path`` made; None for any other."""
+    parts = path.split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == ASSETS_DIR else None
+
+
 def space_folders(spaces: list[Space], known: dict[str, str], reserved: set[str]) -> dict[str, str]:
     """A stable folder per space id: the one it was published in (``known``), else a new unique
     name that collides with no other space and none of the ``reserved`` names (folders this tool

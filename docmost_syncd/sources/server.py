@@ -100,12 +100,13 @@ class ServerSource:
 
     client: DocmostClient
     publisher: Publisher
+    cache: PageCache
     records: dict[str, PageRecord]  # of the space being built
     index: SiteIndex
 
     def content(self, page_id: str) -> Any:
         indexed = self.index.pages.get(page_id)
-        cache = self.publisher.cache
+        cache = self.cache
         content = cache.content(page_id, indexed.updated_at or "") if indexed else None
         if content is None and page_id in self.records:
             data = self.client.page(page_id)
@@ -115,12 +116,12 @@ class ServerSource:
         return content
 
     def place_files(self, writer: StagingWriter, wanted: dict[str, str], warnings: list[str]) -> dict[str, str]:
-        return _place_files(self.client, self.publisher, writer, wanted, warnings)
+        return _place_files(self.client, self.cache, writer, wanted, warnings)
 
 
 def _place_files(
     client: DocmostClient,
-    publisher: Publisher,
+    cache: PageCache,
     writer: StagingWriter,
     wanted: dict[str, str],
     warnings: list[str],
@@ -129,7 +130,6 @@ def _place_files(
     id. One the spare or the published copy holds is kept or linked from there, one in the cache
     is linked from it (ids are immutable: neither is fetched again), the rest are downloaded; a
     file the server no longer has is left out."""
-    cache = publisher.cache
     placed: dict[str, str] = {}
     to_fetch: list[tuple[str, str, str, str]] = []  # attachment id, file name, path, key
     for attachment_id, file_name in sorted(wanted.items()):

@@ -1,0 +1,137 @@
+"""Benchmark: the daemon left running — does anything it holds grow with the number of runs?
+
+    python bench/bench_soak.py                   # 1,000 runs
+    python bench/bench_soak.py --runs 200        # a shorter soak
+
+One `docmost-syncd run` process against the recorded Docmost 0.95.0 server (tests/docmost_double.py:
+every recorded space, about 300 pages, served on loopback), its runs started by SIGUSR1 one after
+another (each waits for the last run's ``sync.finished``). Between runs the wiki changes as a
+team changes it: most runs find nothing changed; every 4th follows an edit, every 10th a rename,
+every 25th a move to another parent, every 50th a page sent to the trash (restored 5 runs later).
+
+Prints, at runs 20, 100, 500 and 1,000: the daemon's RSS (VmRSS), open descriptors, threads, the
+bytes the state folder adds on disk beside the published spaces (each inode counted once, as
+``du`` does: a spare's unchanged files are the published ones), the page cache's size, the
+published spaces' size, and the log lines of the last run that changed nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.daemon_process import DaemonProcess  # noqa: E402
+from tests.docmost_double import DocmostDouble  # noqa: E402
+
+PASSWORD = "soak-password"
+CHECKPOINTS = (20, 100, 500, 1000)
+
+
+def disk_bytes(*folders: Path, skip: str | None = None) -> int:
+    """Bytes on disk under ``folders`` (leaving out folders named ``skip``), each inode once, as
+    ``du`` counts them: a spare's unchanged files are hard links to the published copy's, a
+    published attachment one to the cache's."""
+    seen: set[int] = set()
+    total = 0
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            if skip in dirs:
+                dirs.remove(skip)
+            for name in files:
+                info = os.lstat(os.path.join(root, name))
+                if info.st_ino not in seen:
+                    seen.add(info.st_ino)
+                    total += info.st_blocks * 512
+    return total
+
+
+def proc_figures(pid: int) -> tuple[float, int, int]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    return rss_kb / 1024, len(os.listdir(f"/proc/{pid}/fd")), len(os.listdir(f"/proc/{pid}/task"))
+
+
+def change_the_wiki(double: DocmostDouble, run: int, trashed: dict[int, list[str]]) -> str:
+    """What a team did before run ``run``: the kind of change, or "none"."""
+    pages = [page for slug in ("eng", "sec-common", "kitchen") for page in double.pages_of(slug)]
+    page = pages[run % len(pages)]
+    if run in trashed:
+        double.restore(trashed.pop(run))
+        return "restore"
+    if run % 50 == 0 and page.get("parentPageId"):
+        trashed[run + 5] = double.trash(page["id"])
+        return "trash"
+    if run % 25 == 0:
+        siblings = [p for p in double.pages_of("eng") if p["id"] != page["id"] and not p.get("parentPageId")]
+        if page["spaceId"] == siblings[0]["spaceId"]:
+            double.move(page["id"], siblings[run % len(siblings)]["id"] if run % 2 else None)
+            return "move"
+    if run % 10 == 0:
+        double.rename(page["id"], f"{page['title'].split(' (')[0]} ({run})")
+        return "rename"
+    if run % 4 == 0:
+        double.edit(page["id"], f"Edited before run {run}.")
+        return "edit"
+    return "none"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=1000)
+    args = parser.parse_args()
+    double = DocmostDouble(password=PASSWORD)
+    double.requests = collections.deque(maxlen=1000)  # type: ignore[assignment]  # the double's own log, bounded
+    work = Path(tempfile.mkdtemp(prefix="docmost-syncd-soak-"))
+    output = work / "docs"
+    (work / "password").write_text(PASSWORD)
+    print(f"docmost-syncd soak: {args.runs} runs, work folder {work}")
+    print(f"{'run':>5} {'RSS MiB':>8} {'fds':>4} {'threads':>7} {'state KiB':>9} {'cache KiB':>9} "
+          f"{'published KiB':>13} {'lines/no-change run':>19}")  # fmt: skip
+    trashed: dict[int, list[str]] = {}
+    with double.serve() as url:
+        config = work / "config.toml"
+        config.write_text(
+            f'[docmost]\nurl = "{url}"\nemail = "admin@example.com"\npassword_file = "{work / "password"}"\n'
+            f'[output]\ndir = "{output}"\n[sync]\ninterval = "1d"\nrun_on_start = true\n'
+            '[http]\nbind = ""\n[log]\nformat = "json"\nlevel = "info"\n'
+        )
+        daemon = DaemonProcess(config, dict(os.environ))
+        started = time.monotonic()
+        no_change_lines = 0
+        try:
+            for run in range(1, args.runs + 1):
+                kind = "none" if run == 1 else change_the_wiki(double, run, trashed)
+                if run > 1:
+                    daemon.signal(signal.SIGUSR1)
+                first = len(daemon.seen)
+                daemon.wait_for("sync.started")
+                finished = daemon.wait_for("sync.finished")
+                if kind == "none" and finished.get("published") == 0:
+                    no_change_lines = len(daemon.seen) - first
+                del daemon.seen[:-100]  # the bench keeps what it reads bounded too
+                if run in CHECKPOINTS or run == args.runs:
+                    rss, fds, threads = proc_figures(daemon.proc.pid)
+                    state = output / ".docmost-syncd"
+                    published = disk_bytes(output, skip=state.name)
+                    beside = disk_bytes(output) - published  # what the state folder adds on disk
+                    print(
+                        f"{run:>5} {rss:>8.1f} {fds:>4} {threads:>7} {beside // 1024:>9} "
+                        f"{disk_bytes(state / 'cache') // 1024:>9} {published // 1024:>13} {no_change_lines:>19}",
+                        flush=True,
+                    )  # fmt: skip
+        finally:
+            status = daemon.terminate()
+        print(f"{args.runs} runs in {time.monotonic() - started:.0f} s; the daemon exited {status}")
+
+
+if __name__ == "__main__":
+    main()
