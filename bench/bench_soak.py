@@ -29,29 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from docmost_syncd.publish.state import disk_bytes  # noqa: E402
 from tests.daemon_process import DaemonProcess  # noqa: E402
 from tests.docmost_double import DocmostDouble  # noqa: E402
 
 PASSWORD = "soak-password"
 CHECKPOINTS = (20, 100, 500, 1000)
-
-
-def disk_bytes(*folders: Path, skip: str | None = None) -> int:
-    """Bytes on disk under ``folders`` (leaving out folders named ``skip``), each inode once, as
-    ``du`` counts them: a spare's unchanged files are hard links to the published copy's, a
-    published attachment one to the cache's."""
-    seen: set[int] = set()
-    total = 0
-    for folder in folders:
-        for root, dirs, files in os.walk(folder):
-            if skip in dirs:
-                dirs.remove(skip)
-            for name in files:
-                info = os.lstat(os.path.join(root, name))
-                if info.st_ino not in seen:
-                    seen.add(info.st_ino)
-                    total += info.st_blocks * 512
-    return total
 
 
 def proc_figures(pid: int) -> tuple[float, int, int]:

@@ -250,8 +250,10 @@ def build_space(
     space, folder, model = plan.space, plan.folder, plan.model
     assert model is not None
     log = get_logger(space=folder)
-    if not plan.listed:
-        publisher.unpublish(space.id)  # no live page: Docusaurus cannot build an empty category
+    if not plan.listed:  # no live page: Docusaurus cannot build an empty category
+        state = publisher.state.get(space.id)
+        if publisher.unpublish(space.id) and state is not None and state.published:
+            log.info("space.emptied", reason="the space has no live page; its published copy was removed")
         return SpaceOutcome(space.id, folder, space.name, "empty")
     if unchanged(publisher, plan, index):
         return publisher.record_unchanged(space, folder)

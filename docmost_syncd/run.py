@@ -435,10 +435,11 @@ class _Run:
             self.index.remove_space(space_id)
 
     def report(self, plan: SpacePlan, result: SpaceOutcome) -> SpaceOutcome:
-        """A space's summary line: at info where it changed anything or failed; an unchanged
-        space says so at debug (the run's own line counts them)."""
+        """A space's summary line: at info where it changed anything; an unchanged or empty
+        space says so at debug (the run's own line counts them, and a space that became empty
+        said so when its copy was removed)."""
         result.seconds = time.monotonic() - plan.started
-        level = "debug" if result.result == "unchanged" else "info"
+        level = "debug" if result.result in ("unchanged", "empty") else "info"
         getattr(get_logger(), level)(
             f"space.{result.result}", space=plan.folder, pages=result.pages, bytes=result.bytes_written,
             seconds=round(result.seconds, 3), fetch_seconds=round(plan.fetch_seconds, 3),

@@ -106,6 +106,12 @@ def test_daemon_publishes_reports_and_stops_cleanly(
             in metrics
         )
         assert "/api/spaces/export" not in metrics
+        # What an operator alerts on for growth: the process's memory, the state folder's size.
+        figures = {
+            line.split(" ")[0]: float(line.split(" ")[1]) for line in metrics.splitlines() if line[:1] not in ("#", "")
+        }
+        assert figures["process_resident_memory_bytes"] > 10 * 1024**2
+        assert 0 < figures["docmost_syncd_cache_bytes"] <= figures["docmost_syncd_state_bytes"]
         assert set((tmp_path / "hook.txt").read_text().split()) == {"bulk", "eng", "sec-common"}
 
         # A content change upstream is published by the next run; nothing else is swapped.

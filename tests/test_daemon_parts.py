@@ -24,11 +24,11 @@ def test_ready_only_while_every_listed_space_succeeded_recently(tmp_path: Path) 
     daemon = daemon_for(tmp_path)
     assert daemon.report()[1] is False  # nothing listed yet
     daemon.last_listed = ["space-a", "space-b"]
-    daemon.last_success = {"space-a": time.time()}
+    daemon.last_success = {"space-a": time.monotonic()}
     assert daemon.report()[1] is False  # space-b never succeeded
-    daemon.last_success["space-b"] = time.time() - 2 * 1800 - 60
+    daemon.last_success["space-b"] = time.monotonic() - 2 * 1800 - 60
     assert daemon.report()[1] is False  # older than twice the interval
-    daemon.last_success["space-b"] = time.time() - 60
+    daemon.last_success["space-b"] = time.monotonic() - 60
     healthy, ready, body = daemon.report()
     assert healthy and ready and body["running"] is False
 

@@ -1,14 +1,27 @@
-"""Prometheus metrics, in a registry of the daemon's own (no global state shared with tests)."""
+"""Prometheus metrics, in a registry of the daemon's own (no global state shared with tests).
+
+Beside the runs, spaces and requests: the process's own figures (``process_resident_memory_bytes``,
+``process_open_fds``...) and the state folder's size, so an operator can alert on growth.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        ProcessCollector(registry=r)
+        self.state_bytes = Gauge(
+            "docmost_syncd_state_bytes",
+            "Bytes on disk of the hidden state folder (spares, page cache, state), beyond the published spaces.",
+            registry=r,
+        )
+        self.cache_bytes = Gauge(
+            "docmost_syncd_cache_bytes", "Bytes on disk of the page cache (pages and attachments).", registry=r
+        )
         self.runs = Counter(
             "docmost_syncd_runs_total", "Sync runs, by result (ok or failed).", ["result"], registry=r
         )

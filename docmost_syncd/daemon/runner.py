@@ -31,6 +31,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from docmost_syncd.cache import CACHE_DIR
 from docmost_syncd.config import Settings, load_config, require_server
 from docmost_syncd.daemon.health import HealthServer
 from docmost_syncd.daemon.metrics import Metrics
@@ -41,10 +42,12 @@ from docmost_syncd.log import configure_logging, get_logger
 from docmost_syncd.model import Space
 from docmost_syncd.publish.lock import OutputLock
 from docmost_syncd.publish.publisher import Publisher, SpaceOutcome
+from docmost_syncd.publish.state import disk_bytes
 from docmost_syncd.run import RunOutcome, make_publisher, run_sync
 
 JOB_ID = "sync"
 STALL_SECONDS = 600.0  # a run with no progress for this long counts as hung (/healthz 503)
+CLOCK_STEP_SECONDS = 60.0  # the wall clock moved this much against the monotonic one: a step
 LONGEST_RETRY_DELAY = 3600.0  # failing runs back off to one an hour (or one a tick, if longer)
 
 
@@ -81,16 +84,20 @@ class Daemon:
         self.last_beat = time.monotonic()
         self.last_run: RunOutcome | None = None
         self.last_listed: list[str] = []  # space ids of the last run that listed spaces
-        self.last_success: dict[str, float] = {}  # space id -> when its job last succeeded
+        # space id -> time.monotonic() of its job's last success: ages survive the wall clock
+        # stepping (an NTP correction, a suspended VM), which would otherwise fail /readyz
+        self.last_success: dict[str, float] = {}
         self.consecutive_failed_runs = 0
         self.next_attempt = 0.0  # time.monotonic() before which a scheduled run is deferred
         self.forced = False  # SIGUSR1 asked for this run: no deferral
         self.exit_code = 0
         self.publisher: Publisher | None = None
         self.client: DocmostClient | None = None
+        self.retired_clients: list[DocmostClient] = []  # replaced by a reload, closed once no run uses them
         self.scheduler: BackgroundScheduler | None = None
         self.health: HealthServer | None = None
         self._signals = 0
+        self._wall_offset = time.time() - time.monotonic()  # changes only when the wall clock steps
 
     # ---- liveness ----------------------------------------------------------------------------
 
@@ -120,7 +127,7 @@ class Daemon:
 
     def report(self) -> tuple[bool, bool, dict[str, Any]]:
         assert self.publisher is not None
-        now = time.time()
+        now = time.monotonic()
         spaces = {}
         ready = bool(self.last_listed)
         for space_id, state in self.publisher.state.spaces.items():
@@ -169,7 +176,7 @@ class Daemon:
             m.space_failures.labels(space=outcome.folder).inc()
             return
         if outcome.result in ("published", "unchanged", "empty"):
-            self.last_success[outcome.space_id] = time.time()
+            self.last_success[outcome.space_id] = time.monotonic()
             m.last_success.labels(space=outcome.folder).set(time.time())
             m.pages.labels(space=outcome.folder).set(outcome.pages)
             m.bytes.labels(space=outcome.folder).set(outcome.bytes_written)
@@ -205,6 +212,7 @@ class Daemon:
                 cancel=self.cancel,
             )
             self.last_run = outcome
+            self._measure_state()
             self.metrics.runs.labels(result="failed" if outcome.failed else "ok").inc()
             self.metrics.run_seconds.observe(time.monotonic() - started)
             self.consecutive_failed_runs = self.consecutive_failed_runs + 1 if outcome.failed else 0
@@ -226,7 +234,19 @@ class Daemon:
         finally:
             self.running = False
             self.beat()
+            self._close_retired_clients()
             self.run_lock.release()
+
+    def _close_retired_clients(self) -> None:
+        while self.retired_clients:
+            self.retired_clients.pop().close()
+
+    def _measure_state(self) -> None:
+        """The state folder's size for /metrics: what it adds on disk beside the published spaces."""
+        assert self.publisher is not None
+        output, state = self.publisher.output_dir, self.publisher.swap.state_dir
+        self.metrics.state_bytes.set(disk_bytes(output) - disk_bytes(output, skip=state.name))
+        self.metrics.cache_bytes.set(disk_bytes(state / CACHE_DIR))
 
     def _status(self, outcome: RunOutcome) -> None:
         counts = {
@@ -300,8 +320,11 @@ class Daemon:
         if new.docmost != self.settings.docmost:
             old_client = self.client
             self.client = self._make_client(new)
-            if old_client is not None and not self.running:
-                old_client.close()
+            if old_client is not None:
+                self.retired_clients.append(old_client)
+                if self.run_lock.acquire(blocking=False):  # else the running run closes it at its end
+                    self._close_retired_clients()
+                    self.run_lock.release()
         configure_logging(new.log.format, new.log.level, to=new.log.stream)
         self.settings = new
         if self.scheduler is not None:
@@ -358,10 +381,24 @@ class Daemon:
                 self.forced = True
                 assert self.scheduler is not None
                 self.scheduler.modify_job(JOB_ID, next_run_time=datetime.now(UTC))
+            self._check_clock()
             if not self.running:
                 self.beat()  # idle is progress: the loop itself is alive
             if ping is not None and self.healthy():
                 notify("WATCHDOG=1")
+
+    def _check_clock(self) -> None:
+        """The scheduler keeps its next fire time in wall time: after the wall clock stepped
+        (an NTP correction, a resumed VM, a manual change) the schedule starts again from now,
+        so an hour back does not hold the next run for an extra hour."""
+        offset = time.time() - time.monotonic()
+        step = offset - self._wall_offset
+        if abs(step) < CLOCK_STEP_SECONDS:
+            return
+        self._wall_offset = offset
+        self.log.warning("daemon.clock_stepped", seconds=round(step, 3), action="the schedule starts again from now")
+        if self.scheduler is not None:
+            self.scheduler.reschedule_job(JOB_ID, trigger=make_trigger(self.settings))
 
     def _shutdown(self) -> int:
         notify("STOPPING=1")

@@ -142,16 +142,28 @@ class _Workers:
     daemon threads, so a request abandoned by a stopping daemon cannot hold up its exit."""
 
     def __init__(self, size: int) -> None:
-        self._tasks: queue.SimpleQueue[tuple[contextvars.Context, Callable[[], Any], _Batch[Any], int]] = (
+        self._tasks: queue.SimpleQueue[tuple[contextvars.Context, Callable[[], Any], _Batch[Any], int] | None] = (
             queue.SimpleQueue()
         )
         self._size = size
         self._started = 0
         self._lock = threading.Lock()
         self._local = threading.local()  # .worker is True on the workers' own threads
+        self._stopped = False
+
+    def stop(self) -> None:
+        """Each worker ends after the task it is on (a client replaced by a reload must not
+        leave its threads waiting for work forever)."""
+        with self._lock:
+            self._stopped = True
+            for _ in range(self._started):
+                self._tasks.put(None)
+            self._started = 0
 
     def _start(self) -> None:
         with self._lock:
+            if self._stopped:  # closed by a stopping daemon: nothing more is sent
+                raise CancelledError("requests abandoned: the client is closed")
             while self._started < self._size:
                 threading.Thread(target=self._work, name=f"docmost-http-{self._started}", daemon=True).start()
                 self._started += 1
@@ -184,8 +196,8 @@ class _Workers:
 
     def _work(self) -> None:
         self._local.worker = True
-        while True:
-            context, task, batch, index = self._tasks.get()
+        while (work := self._tasks.get()) is not None:
+            context, task, batch, index = work
             if batch.abandoned is not None:
                 continue  # its caller has gone: the request is never sent
             try:
@@ -283,6 +295,7 @@ class DocmostClient:
     def close(self) -> None:
         # Never POST /api/auth/logout: it revokes the session server-side.
         self._http.close()
+        self._workers.stop()
 
     # ---- a server that is gone -----------------------------------------------------------------
 
@@ -296,9 +309,11 @@ class DocmostClient:
         return self._settings.url or ""
 
     def start_run(self) -> None:
-        """A new run tries the server afresh, whatever ended the last one."""
+        """A new run tries the server afresh, whatever ended the last one, and asks its version
+        again: the daemon's client lives for months, and Docmost may be upgraded between runs."""
         with self._health_lock:
             self._unavailable, self._same_5xx = None, (0, 0)
+        self._version = None
 
     def _gone(self, cause: str, method: str, endpoint: str, attempts: int) -> ServerUnavailableError:
         """Mark the server gone for this run (the first cause wins) and return the error to raise."""
@@ -543,7 +558,7 @@ class DocmostClient:
     # ---- API ------------------------------------------------------------------------------------
 
     def server_version(self) -> tuple[int, int, int] | None:
-        """Docmost's version (``POST /api/version``, asked once per client); None when the
+        """Docmost's version (``POST /api/version``, asked once per run); None when the
         server does not say (older than 0.9, or its update check failed)."""
         if self._version is None:
             try:

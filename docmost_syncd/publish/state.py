@@ -139,3 +139,24 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def disk_bytes(*folders: Path, skip: str | None = None) -> int:
+    """Bytes on disk under ``folders`` (leaving out folders named ``skip``), each inode once, as
+    ``du`` counts them: a spare's unchanged files are hard links to the published copy's, a
+    published attachment one to the cache's. What vanishes while it is walked is not counted."""
+    seen: set[int] = set()
+    total = 0
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            if skip in dirs:
+                dirs.remove(skip)
+            for name in files:
+                try:
+                    info = os.lstat(os.path.join(root, name))
+                except OSError:
+                    continue
+                if info.st_ino not in seen:
+                    seen.add(info.st_ino)
+                    total += info.st_blocks * 512
+    return total
