@@ -59,7 +59,7 @@ def change_the_wiki(double: DocmostDouble, run: int, trashed: dict[int, list[str
             double.move(page["id"], siblings[run % len(siblings)]["id"] if run % 2 else None)
             return "move"
     if run % 10 == 0:
-        double.rename(page["id"], f"{page['title'].split(' (')[0]} ({run})")
+        double.rename(page["id"], f"{(page['title'] or 'Untitled').split(' (')[0]} ({run})")
         return "rename"
     if run % 4 == 0:
         double.edit(page["id"], f"Edited before run {run}.")

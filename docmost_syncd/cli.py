@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from docmost_syncd.config import (
     load_config,
     require_server,
 )
-from docmost_syncd.errors import ConfigError, LockedError, SyncdError
+from docmost_syncd.errors import ConfigError, LockedError, SyncdError, fault_message
 from docmost_syncd.log import configure_logging, get_logger
 from docmost_syncd.model import Space
 from docmost_syncd.publish.lock import OutputLock
@@ -34,6 +35,7 @@ from docmost_syncd.site.layout import space_folders
 from docmost_syncd.site.naming import safe_name
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 78
+KEPT = "nothing published was changed"
 EXPORT_SUFFIX = "-space-export.zip"
 
 
@@ -50,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_config(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--config", type=Path, help="TOML config file (default: $DOCMOST_SYNCD_CONFIG)")
+        sub.add_argument("--config", type=Path, metavar="FILE", help="TOML config file (default: $DOCMOST_SYNCD_CONFIG)")
 
     run = commands.add_parser("run", help="the daemon: sync on a schedule until stopped (systemd ExecStart)")
     with_config(run)
@@ -73,14 +75,17 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="sync two recorded spaces of a real Docmost 0.95 server, served on loopback (no server needed)"
     )
     demo.add_argument("--output", type=Path, default=Path("site-docs"), metavar="DIR", help="output folder (default: site-docs)")
-    convert = commands.add_parser("convert", help="offline: build and publish one export ZIP")
-    convert.add_argument("zip", type=Path, metavar="ZIP", help="a Docmost space export (markdown, ZIP)")
+    convert = commands.add_parser("convert", help="offline: build and publish one space export ZIP")
+    convert.add_argument(
+        "zip", type=Path, metavar="ZIP", help="a Docmost space export ZIP, in markdown or HTML format"
+    )
     convert.add_argument("--output", type=Path, required=True, metavar="DIR", help="output folder")
     convert.add_argument(
         "--math",
         choices=("text", "katex"),
         default="text",
-        help="formulas as LaTeX code (text, any site) or $…$ for remark-math + rehype-katex (katex, the site kit)",
+        help="formulas as LaTeX code (text, any site) or $…$ for remark-math + rehype-katex (katex, the "
+        "site kit); default: %(default)s",
     )
     convert.add_argument(
         "--space",
@@ -89,13 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     recover = commands.add_parser("recover", help="start-up recovery only: finish or undo interrupted swaps")
     target = recover.add_mutually_exclusive_group(required=True)
-    target.add_argument("--output", type=Path, metavar="DIR")
-    target.add_argument("--config", type=Path)
+    target.add_argument("--output", type=Path, metavar="DIR", help="the output folder to recover")
+    target.add_argument("--config", type=Path, metavar="FILE", help="TOML config file naming the output folder")
     check = commands.add_parser("check-config", help="validate and print the effective configuration")
     with_config(check)
     status = commands.add_parser("status", help="per-space state from the state folder (no daemon needed)")
-    with_config(status)
-    status.add_argument("--output", type=Path, metavar="DIR", help="output folder (instead of --config)")
+    where = status.add_mutually_exclusive_group()
+    where.add_argument("--config", type=Path, metavar="FILE", help="TOML config file (default: $DOCMOST_SYNCD_CONFIG)")
+    where.add_argument("--output", type=Path, metavar="DIR", help="output folder (instead of --config)")
     status.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
@@ -149,6 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LockedError as exc:
         print(f"docmost-syncd: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except (OSError, sqlite3.Error) as exc:
+        # The output folder itself (its lock, state or cache) failed before or after the work:
+        # one line naming the path and the cause. A run's own faults are its outcome (run.py).
+        print(f"docmost-syncd {args.command}: {fault_message(exc)}; {KEPT}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_FAILED
 
@@ -196,22 +207,27 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     configure_logging("auto", "info")
     log = get_logger()
     if not args.zip.is_file():
-        print(f"docmost-syncd: {args.zip}: no such export file", file=sys.stderr)
+        problem = "a folder, not an export ZIP" if args.zip.is_dir() else "no such export file"
+        print(f"docmost-syncd: {args.zip}: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if args.output.exists() and not args.output.is_dir():
+        print(f"docmost-syncd convert: --output {args.output}: a file, not a folder; {KEPT}", file=sys.stderr)
+        return EXIT_FAILED
     name = args.space or _space_name_from_zip(args.zip)
     folder = safe_name(name, "space")
     space = Space(id=f"convert:{folder}", name=name, slug=folder)
     args.output.mkdir(parents=True, exist_ok=True)
     with OutputLock(args.output / STATE_DIR_NAME):
-        publisher = Publisher(args.output, LimitsSettings())
+        publisher = Publisher(args.output, LimitsSettings(), source="convert")
         publisher.recover()
         try:
             folder = space_folders([space], *publisher.folder_claims())[space.id]
             outcome = convert_export(publisher, args.zip, space, folder, RenderOptions(math=args.math))
-        except SyncdError as exc:
+        except (SyncdError, OSError) as exc:
             log.error(
-                "space.failed", space=folder, source=str(args.zip), error=str(exc), kept=kept(publisher, folder)
-            )
+                "space.failed", space=folder, source=str(args.zip), error=fault_message(exc),
+                kept=kept(publisher, folder),
+            )  # fmt: skip
             return EXIT_FAILED
     log.info(
         f"space.{outcome.result}",
@@ -264,7 +280,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
             "space": state.folder,
             "name": state.name,
             "space_id": sid,
-            "result": state.last_result,
+            "source": state.source,
+            "published": state.published and (output / state.folder).is_dir(),
+            "result": state.last_result if not state.published or (output / state.folder).is_dir() else "missing",
             "pages": state.pages,
             "bytes": state.bytes,
             "last_success": _iso(state.last_success),

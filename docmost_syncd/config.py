@@ -115,6 +115,13 @@ class OutputSettings(_Section):
     authors: bool = True
     edit_links: bool = True
 
+    @field_validator("dir")
+    @classmethod
+    def _a_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is a file, not a folder (name a folder; a missing one is made)")
+        return value
+
 
 class SyncSettings(_Section):
     interval: Duration | None = None
@@ -209,12 +216,33 @@ class Settings(BaseSettings):
         # The TOML file arrives as init values; the environment overrides it.
         return (env_settings, init_settings)
 
+    @classmethod
+    def from_values(cls, **values: Any) -> Settings:
+        """Settings from these values and the defaults alone, whatever ``DOCMOST_SYNCD_*``
+        variables the environment holds (the demo: none of the user's settings apply to it)."""
+        return _ValuesOnly(**values)
+
     @property
     def state_dir(self) -> Path:
         """Staging, state and lock live inside the output folder: same filesystem, hidden from Docusaurus."""
         if self.output.dir is None:
             raise ConfigError(["output.dir: missing; set it in the config file or DOCMOST_SYNCD_OUTPUT__DIR"])
         return self.output.dir / ".docmost-syncd"
+
+
+class _ValuesOnly(Settings):
+    """``Settings.from_values``: no source but the values given."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
 class LoadedConfig(BaseModel):

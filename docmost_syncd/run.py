@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
@@ -100,8 +101,9 @@ def _prune(publisher: Publisher, listed: set[str], allow_removal: bool) -> list[
     """Unpublish every space this tool published that is no longer listed (or now excluded);
     unless that is every published space (a permission change, not an editor's act), which
     waits for a confirmation. Returns (space id, folder) of each space removed."""
-    gone = [sid for sid in publisher.state.spaces if sid not in listed]
-    published = [state for state in publisher.state.spaces.values() if state.published]
+    own = publisher.state.of_source(publisher.source)  # another command's spaces are not ours to prune
+    gone = [sid for sid in own if sid not in listed]
+    published = [state for state in own.values() if state.published]
     if published and not allow_removal and all(state.space_id in gone for state in published):
         for state in published:
             get_logger().error(
@@ -131,8 +133,9 @@ class _SpaceRunner:
 
     def __init__(
         self, publisher: Publisher, folders: dict[str, str], cancel: threading.Event | None,
-        client: DocmostClient,
+        client: DocmostClient, database: Path,
     ) -> None:  # fmt: skip
+        self.database = database  # the page cache's, named when it fails
         self.publisher = publisher
         self.folders = folders
         self.cancel = cancel
@@ -156,7 +159,7 @@ class _SpaceRunner:
             self.publisher.record_failure(space, folder, gone)
             return SpaceOutcome(space.id, folder, space.name, "failed", error=gone)
         except Exception as exc:
-            message = fault_message(exc) or f"{type(exc).__name__}: {exc}"
+            message = fault_message(exc, self.database) or f"{type(exc).__name__}: {exc}"
             if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 message = self.publisher.disk_full(folder, exc)
             try:
@@ -395,7 +398,7 @@ class _Run:
         """``step`` for every space's item (a space or its plan), ``sync.concurrency`` at a time,
         each through the space runner: a space that fails or is cancelled is done, with its
         outcome. Returns the others' results in order; stops the run when the server is gone."""
-        runner = _SpaceRunner(self.publisher, self.folders, self.cancel, self.client)
+        runner = _SpaceRunner(self.publisher, self.folders, self.cancel, self.client, self.cache.database)
 
         def one(item: Item) -> Any:
             space = item.space if isinstance(item, SpacePlan) else item
@@ -518,23 +521,26 @@ def run_sync(
     return outcome
 
 
-def make_publisher(settings: Settings) -> Publisher:
+def make_publisher(settings: Settings, source: str = "sync") -> Publisher:
     assert settings.output.dir is not None
     return Publisher(
         settings.output.dir,
         settings.limits,
         server_url=settings.docmost.url,
         fsync_files=settings.output.fsync_files,
+        source=source,
     )
 
 
-def run_once(settings: Settings, only: list[str] | None = None, allow_removal: bool = False) -> int:
-    """`sync --once`: lock the output folder, recover, sync every selected space once.
-    Returns 0 when everything succeeded, 1 when something failed."""
+def run_once(
+    settings: Settings, only: list[str] | None = None, allow_removal: bool = False, source: str = "sync"
+) -> int:
+    """`sync --once` (and the demo, as ``source`` "demo"): lock the output folder, recover, sync
+    every selected space once. Returns 0 when everything succeeded, 1 when something failed."""
     assert settings.output.dir is not None
     settings.output.dir.mkdir(parents=True, exist_ok=True)
     with OutputLock(settings.state_dir):
-        publisher = make_publisher(settings)
+        publisher = make_publisher(settings, source)
         publisher.recover()
         with DocmostClient(settings.docmost) as client:
             outcome = run_sync(settings, client, publisher, only=only, allow_removal=allow_removal)

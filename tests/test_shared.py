@@ -284,3 +284,37 @@ def test_incremental_shared_publishing_equals_a_full_one(data: st.DataObject, tm
     for space in ("eng", "kitchen"):
         left, right = root / "incremental" / "docs" / space, root / "full" / "docs" / space
         assert (tree_contents(left) if left.exists() else None) == (tree_contents(right) if right.exists() else None)
+
+
+def _texts(node: Any) -> list[str]:
+    """Every text node of a page's content."""
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "text" and isinstance(node.get("text"), str) else []
+        return own + [text for child in node.get("content") or [] for text in _texts(child)]
+    return []
+
+
+def test_nothing_of_an_unshared_page_stays_anywhere_under_the_output_folder(
+    shares: DocmostDouble, tmp_path: Path
+) -> None:
+    """Published, edited (so the space has a spare holding the page), then unshared: after the
+    next run no file under the output folder — the spares, the page cache's database and its
+    files, the state and path history included — holds the page's id, slugId, title or the
+    text of its body. (Text other published pages also hold is not the page's own.)"""
+    settings = shared_settings(tmp_path)
+    docs = tmp_path / "docs"
+    sync(settings)
+    embeds = "01a246a3-1d16-75a6-9be5-2aea3c742598"
+    other = next(page["id"] for page in shares.pages_of("kitchen") if page["id"] != embeds and page["id"] in OPENED)
+    shares.edit(other)
+    sync(settings)
+    assert (docs / ".docmost-syncd" / "kitchen_spare").is_dir()
+    item, data = shares.items[embeds], shares.info[embeds]
+    shares.unshare(embeds)
+    sync(settings)
+    everything = b"".join(path.read_bytes() for path in docs.rglob("*") if path.is_file())
+    others = b"".join(path.read_bytes() for path in page_files(docs))
+    body = [text for text in _texts(data.get("content")) if len(text) >= 12 and text.encode() not in others]
+    assert len(body) >= 3, body  # the page's own words, to look for
+    for needle in [embeds, item["slugId"], f'"{item["title"]}"', f"title: {item['title']}", *body]:
+        assert needle.encode() not in everything, f"{needle!r} is still under {docs}"

@@ -110,20 +110,28 @@ def serve(recording: dict[str, Any]) -> Iterator[str]:
 
 
 def run_demo(output: Path) -> int:
-    """Sync the recorded spaces into ``output``, as `sync --once` does; print where they went."""
+    """Sync the recorded spaces into ``output``, as `sync --once` does; print where they went.
+
+    The demo's settings are its own (no ``DOCMOST_SYNCD_*`` variable applies) and it writes no
+    edit links: they would name the recording's loopback port, gone when the demo ends, and a
+    new port each time would make every rerun rewrite every page. Its spaces are the "demo"
+    source's: a `sync` or `convert` into the same folder neither takes nor prunes them."""
     from docmost_syncd.run import run_once
 
     recording = load_recording()
     with serve(recording) as url:
-        settings = Settings(
+        settings = Settings.from_values(
             docmost=DocmostSettings(url=url, email=EMAIL, password=SecretStr(PASSWORD)),
-            output=OutputSettings(dir=output, math="katex"),
+            output=OutputSettings(dir=output, math="katex", edit_links=False),
         )
-        code = run_once(settings)
+        code = run_once(settings, source="demo")
+    if code != 0:
+        print(f"\ndocmost-syncd demo failed: see the error above; {output} keeps what it had.", file=sys.stderr)
+        return code
     names = ", ".join(space["name"] for space in recording["spaces"])
     print(
         f"\ndocmost-syncd synced {len(recording['items'])} pages of {names} from a recorded Docmost "
-        f"0.95 server into {output.resolve()}.\nSee them in the site kit (Node.js 18 or newer):\n"
+        f"0.95 server into {output.resolve()}.\nSee them in the site kit (Node.js 20 or newer):\n"
         f"  cd site && npm ci\n"
         f"  DOCMOST_SYNCD_DOCS={output.resolve()} npm run build && npm run serve"
         f"   # then open http://localhost:3100/",

@@ -76,9 +76,11 @@ class Publisher:
         *,
         server_url: str | None = None,
         fsync_files: bool = False,
+        source: str = "sync",
     ) -> None:
         output_dir.mkdir(parents=True, exist_ok=True)
         self.output_dir = output_dir
+        self.source = source  # which command publishes through this publisher (see SpaceState.source)
         self.limits = limits
         self.server_url = server_url
         self.swap = SwapManager(output_dir, fsync_files=fsync_files, background_delete=True, keep_spare=True)
@@ -107,12 +109,13 @@ class Publisher:
         return read_json_object(self.swap.live(folder) / METADATA_FILE)
 
     def folder_claims(self) -> tuple[dict[str, str], set[str]]:
-        """(space id → the folder the state gives it, names in the output folder this tool does
-        not own): what a new space's folder must not collide with."""
-        owned = self.state.folders_owned()
+        """(space id → the folder the state gives it, for this publisher's source; every other
+        name in the output folder, or given to another source's space): what a new space's
+        folder must not collide with. Another command's space keeps its folder."""
+        known = {space_id: state.folder for space_id, state in self.state.of_source(self.source).items()}
         existing = {entry for entry in os.listdir(self.output_dir) if entry != STATE_DIR_NAME}
-        known = {space_id: state.folder for space_id, state in self.state.spaces.items()}
-        return known, {name for name in existing if name not in owned}
+        others = {state.folder for state in self.state.spaces.values() if state.source != self.source}
+        return known, (existing | others) - set(known.values())
 
     def disk_full(self, folder: str, exc: OSError) -> str:
         """The message of a build that ran out of room (ENOSPC, EDQUOT)."""
@@ -166,7 +169,7 @@ class Publisher:
         """Swap a complete build in, unless it equals what is published; then record the state.
         Called inside ``building``, which discards the staging folder if this raises."""
         log = get_logger(space=folder)
-        previous = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder)
+        previous = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder, source=self.source)
         digest = writer.digest()
         unchanged = previous.published and previous.digest == digest and self.swap.live(folder).exists()
         marker = {"space_id": space.id, "digest": digest, "pages": summary.pages}
@@ -227,7 +230,9 @@ class Publisher:
         return SpaceOutcome(space.id, folder, space.name, "unchanged", state.pages, state.bytes)
 
     def record_failure(self, space: Space, folder: str, error: str) -> None:
-        state = self.state.get(space.id) or SpaceState(space_id=space.id, folder=folder, name=space.name)
+        state = self.state.get(space.id) or SpaceState(
+            space_id=space.id, folder=folder, name=space.name, source=self.source
+        )
         state.last_attempt = time.time()
         state.last_result, state.last_error = "failed", error
         state.consecutive_failures += 1

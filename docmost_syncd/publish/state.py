@@ -38,11 +38,17 @@ class SpaceState:
     last_result: str | None = None  # published | unchanged | empty | failed
     last_error: str | None = None
     consecutive_failures: int = 0
+    # Which command publishes the space: "sync" (a Docmost server), "demo" or "convert". A
+    # command claims and prunes only its own spaces, so commands can share a folder.
+    source: str = "sync"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SpaceState:
         known = {name for name in cls.__dataclass_fields__}
-        return cls(**{key: value for key, value in data.items() if key in known})
+        state = cls(**{key: value for key, value in data.items() if key in known})
+        if "source" not in data and state.space_id.startswith("convert:"):
+            state.source = "convert"  # a state file of an earlier release
+        return state
 
 
 @dataclass
@@ -72,6 +78,10 @@ class StateStore:
     def folders_owned(self) -> dict[str, str]:
         """folder → space id, for every folder this tool published."""
         return {state.folder: space_id for space_id, state in self.spaces.items() if state.published}
+
+    def of_source(self, source: str) -> dict[str, SpaceState]:
+        """space id → state, for the spaces ``source`` publishes."""
+        return {space_id: state for space_id, state in self.spaces.items() if state.source == source}
 
     def by_folder(self, folder: str) -> SpaceState | None:
         return next((state for state in self.spaces.values() if state.folder == folder), None)
@@ -114,8 +124,12 @@ class StateStore:
         path = self._paths_file(space_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        temporary.write_text(json.dumps(history, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, path)
+        try:
+            temporary.write_text(json.dumps(history, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         self._paths[space_id] = history
 
     def _save(self) -> None:
@@ -125,11 +139,15 @@ class StateStore:
             entry.pop("space_id", None)
         data = {"version": 1, "spaces": spaces}
         temporary = self.path.with_name(f".{STATE_NAME}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
+        try:
+            with temporary.open("w", encoding="utf-8") as handle:
+                json.dump(data, handle, ensure_ascii=False, indent=2)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)  # a full disk must not keep a half-written copy
+            raise
         fsync_dir(self.state_dir)
 
 

@@ -209,10 +209,16 @@ class SwapManager:
         return (path / MARKER).is_file()
 
     def discard(self, folder: str) -> None:
-        """A failed or needless build: remove its staging folder; the published space is untouched."""
+        """A failed or needless build: remove its staging folder, and a retired copy that a fault
+        after the swap left behind (never while the space folder is missing: then the retired
+        copy is the published one, for start-up recovery to restore); the published space is
+        untouched."""
         temp = self.temp(folder)
         if temp.exists():
             self._delete(temp)
+        old = self.old(folder)
+        if old.exists() and self.is_complete(self.live(folder)):
+            self._delete(old)
 
     # ---- publishing ----------------------------------------------------------------------------
 

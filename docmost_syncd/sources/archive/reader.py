@@ -17,6 +17,7 @@ import functools
 import json
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -68,13 +69,17 @@ def key_segments(key: str) -> tuple[str, ...]:
 class _LimitedReader:
     """Reads at most ``limit`` bytes; a longer entry is a lie about its size, or a bomb."""
 
-    def __init__(self, source: IO[bytes], limit: int, name: str) -> None:
+    def __init__(self, source: IO[bytes], limit: int, name: str, archive: str) -> None:
         self._source = source
         self._left = limit
         self._name = name
+        self._archive = archive
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._source.read(size if size >= 0 else 1024 * 1024)
+        try:
+            chunk = self._source.read(size if size >= 0 else 1024 * 1024)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a damaged member: CRC, inflate, cut short
+            raise ArchiveError(f"{self._archive}: entry {self._name!r} is corrupt ({exc})") from None
         self._left -= len(chunk)
         if self._left < 0:
             raise ArchiveError(f"entry {self._name!r} is larger than it declares")
@@ -143,7 +148,11 @@ class SafeArchive:
 
     def open(self, name: str) -> _LimitedReader:
         info = self.files[name]
-        return _LimitedReader(self._zip.open(info), info.file_size, name)
+        try:
+            member = self._zip.open(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ArchiveError(f"{self.path.name}: entry {name!r} is corrupt ({exc})") from None
+        return _LimitedReader(member, info.file_size, name, self.path.name)
 
     def read_text(self, name: str) -> str:
         info = self.files[name]
