@@ -13,7 +13,7 @@ import re
 import stat
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     AliasChoices,
@@ -203,6 +203,7 @@ class Settings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
     hooks: HooksSettings = Field(default_factory=HooksSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    _from_environment: ClassVar[bool] = True  # see from_values
 
     @classmethod
     def settings_customise_sources(
@@ -214,7 +215,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML file arrives as init values; the environment overrides it.
-        return (env_settings, init_settings)
+        return (env_settings, init_settings) if cls._from_environment else (init_settings,)
 
     @classmethod
     def from_values(cls, **values: Any) -> Settings:
@@ -233,16 +234,7 @@ class Settings(BaseSettings):
 class _ValuesOnly(Settings):
     """``Settings.from_values``: no source but the values given."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
+    _from_environment: ClassVar[bool] = False
 
 
 class LoadedConfig(BaseModel):

@@ -6,6 +6,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -130,3 +134,24 @@ def broken_anchors(folder: Path) -> list[str]:
             if anchor not in set(HEADING_ID.findall(target.read_text(encoding="utf-8"))):
                 broken.append(f"{page.relative_to(folder)} -> {dest}")
     return broken
+
+
+@contextmanager
+def mounted_tmpfs(mountpoint: Path, size_mib: int) -> Iterator[Path]:
+    """A real tmpfs of ``size_mib`` at ``mountpoint`` (made here) for the test's life; skips
+    the test, saying why, where this machine cannot mount one (root and mount(8) needed)."""
+    import pytest
+
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    mountpoint.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_mib}m", "tmpfs", str(mountpoint)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", "-l", str(mountpoint)], check=False)

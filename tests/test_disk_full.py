@@ -6,8 +6,6 @@ next run publishes normally. Needs root (to mount); skips saying why elsewhere."
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,27 +16,15 @@ from docmost_syncd.config import DocmostSettings, Settings
 from docmost_syncd.publish.state import StateStore
 from tests.conftest import LogCapture
 from tests.docmost_double import DocmostDouble
-from tests.helpers import page_files, sync, tree_snapshot
+from tests.helpers import mounted_tmpfs, page_files, sync, tree_snapshot
 
 DISK_MIB = 48
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root and mount(8)")
-    mountpoint = tmp_path / "disk"
-    mountpoint.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK_MIB}m", "tmpfs", str(mountpoint)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "disk", DISK_MIB) as mountpoint:
         yield mountpoint
-    finally:
-        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
 
 
 def test_a_full_disk_fails_one_space_and_loses_nothing(

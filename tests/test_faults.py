@@ -21,7 +21,7 @@ from docmost_syncd.cli import main
 from tests.conftest import BASE_URL, PASSWORD
 from tests.docmost_double import DocmostDouble
 from tests.faults import failing
-from tests.helpers import tree_contents
+from tests.helpers import mounted_tmpfs, tree_contents
 
 ERRNOS = (errno.EROFS, errno.EACCES, errno.ENOSPC, errno.EIO)
 EXAMPLE = Path(__file__).parent.parent / "examples" / "sec-common-space-export.zip"
@@ -143,19 +143,11 @@ def no_traceback(done: subprocess.CompletedProcess[str]) -> None:
 
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
-    """A folder on a read-only filesystem (a tmpfs remounted read-only: root only)."""
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a read-only tmpfs needs root and mount(8)")
-    mountpoint = tmp_path / "ro"
-    mountpoint.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mountpoint)]).returncode != 0:
-        pytest.skip("this machine refuses to mount a tmpfs")
-    (mountpoint / "docs").mkdir()
-    subprocess.run(["mount", "-o", "remount,ro", str(mountpoint)], check=True)
-    try:
+    """A folder on a read-only filesystem (a tmpfs remounted read-only)."""
+    with mounted_tmpfs(tmp_path / "ro", 4) as mountpoint:
+        (mountpoint / "docs").mkdir()
+        subprocess.run(["mount", "-o", "remount,ro", str(mountpoint)], check=True)
         yield mountpoint / "docs"
-    finally:
-        subprocess.run(["umount", str(mountpoint)], check=False)
 
 
 @pytest.mark.parametrize("command", ["sync", "run", "convert", "demo", "recover"])
