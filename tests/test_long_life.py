@@ -196,3 +196,43 @@ def test_fifty_reloads_leave_the_daemon_as_it_was(double: DocmostDouble, tmp_pat
     assert after[1] == before[1], f"threads: {before[1]} before 50 reloads, {after[1]} after"
     assert after[0] <= before[0], f"descriptors: {before[0]} before 50 reloads, {after[0]} after"
     assert status == 0
+
+
+def test_the_page_cache_holds_what_is_published_and_stays_within_twice_its_content(
+    routed: DocmostDouble, tmp_path: Path
+) -> None:
+    """Forty runs of edits and pages sent to the trash and back, then a run that excludes the
+    two largest spaces (most rows go at once): after every run the cache's rows are exactly the
+    listed pages', no write-ahead log is left, and the database file is at most twice its
+    content (pages in use)."""
+    import contextlib
+    import sqlite3
+
+    daemon = in_process_daemon(tmp_path)
+    database = tmp_path / "docs" / ".docmost-syncd" / "cache" / "pages.sqlite"
+    trashed: list[str] = []
+    for run in range(41):
+        pages = routed.pages_of("eng")
+        if run == 40:
+            daemon.settings.sync.spaces_exclude = ["bulk", "kitchen"]
+        elif run % 5 == 4 and trashed:
+            routed.restore(trashed)
+            trashed = []
+        elif run % 5 == 2:
+            trashed = routed.trash(next(page["id"] for page in pages if page.get("parentPageId")))
+        else:
+            routed.edit(pages[run % len(pages)]["id"], "x" * 20_000)  # large enough to free pages when replaced
+        daemon.run_job()
+        assert daemon.last_run is not None and not daemon.last_run.failed, daemon.last_run
+        assert not database.with_name("pages.sqlite-wal").exists()
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            cached = {row[0] for row in connection.execute("SELECT id FROM pages")}
+            used, free, size = (
+                connection.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size")
+            )
+        listed = {page["id"] for slug in SPACES for page in routed.pages_of(slug)}
+        if run == 40:
+            listed -= {page["id"] for slug in ("bulk", "kitchen") for page in routed.pages_of(slug)}
+        assert cached == listed
+        assert database.stat().st_size <= 2 * (used - free) * size
+    daemon.client.close()  # type: ignore[union-attr]
