@@ -2,10 +2,12 @@
 
     python bench/bench_soak.py                   # 1,000 runs
     python bench/bench_soak.py --runs 200        # a shorter soak
+    python bench/bench_soak.py --runs 60 --interval 10   # runs on the daemon's own schedule
 
 One `docmost-syncd run` process against the recorded Docmost 0.95.0 server (tests/docmost_double.py:
 every recorded space, about 300 pages, served on loopback), its runs started by SIGUSR1 one after
-another (each waits for the last run's ``sync.finished``). Between runs the wiki changes as a
+another (each waits for the last run's ``sync.finished``), or with ``--interval`` by the daemon's
+own schedule (``sync.interval``, 10 s at the least). Between runs the wiki changes as a
 team changes it: most runs find nothing changed; every 4th follows an edit, every 10th a rename,
 every 25th a move to another parent, every 50th a page sent to the trash (restored 5 runs later).
 
@@ -70,13 +72,15 @@ def change_the_wiki(double: DocmostDouble, run: int, trashed: dict[int, list[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--interval", type=int, help="seconds: runs on the schedule instead of SIGUSR1")
     args = parser.parse_args()
     double = DocmostDouble(password=PASSWORD)
     double.requests = collections.deque(maxlen=1000)  # type: ignore[assignment]  # the double's own log, bounded
     work = Path(tempfile.mkdtemp(prefix="docmost-syncd-soak-"))
     output = work / "docs"
     (work / "password").write_text(PASSWORD)
-    print(f"docmost-syncd soak: {args.runs} runs, work folder {work}")
+    how = f"every {args.interval} s on the schedule" if args.interval else "started by SIGUSR1"
+    print(f"docmost-syncd soak: {args.runs} runs {how}, work folder {work}")
     print(f"{'run':>5} {'RSS MiB':>8} {'fds':>4} {'threads':>7} {'state KiB':>9} {'cache KiB':>9} "
           f"{'published KiB':>13} {'lines/no-change run':>19}")  # fmt: skip
     trashed: dict[int, list[str]] = {}
@@ -84,7 +88,7 @@ def main() -> None:
         config = work / "config.toml"
         config.write_text(
             f'[docmost]\nurl = "{url}"\nemail = "admin@example.com"\npassword_file = "{work / "password"}"\n'
-            f'[output]\ndir = "{output}"\n[sync]\ninterval = "1d"\nrun_on_start = true\n'
+            f'[output]\ndir = "{output}"\n[sync]\ninterval = "{args.interval or 86400}s"\nrun_on_start = true\n'
             '[http]\nbind = ""\n[log]\nformat = "json"\nlevel = "info"\n'
         )
         daemon = DaemonProcess(config, dict(os.environ))
@@ -93,7 +97,7 @@ def main() -> None:
         try:
             for run in range(1, args.runs + 1):
                 kind = "none" if run == 1 else change_the_wiki(double, run, trashed)
-                if run > 1:
+                if run > 1 and not args.interval:
                     daemon.signal(signal.SIGUSR1)
                 first = len(daemon.seen)
                 daemon.wait_for("sync.started")

@@ -319,3 +319,21 @@ def test_a_fault_in_a_daemon_run_is_a_failed_run_and_the_next_one_publishes(
     assert daemon.report()[1] is True
     assert daemon.metrics.registry.get_sample_value("docmost_syncd_runs_total", {"result": "ok"}) == 1.0
     daemon.client.close()  # type: ignore[union-attr]
+
+
+def test_a_two_megabyte_disk_that_the_page_cache_fills_is_one_line(tmp_path: Path, double: DocmostDouble) -> None:
+    """A real 2 MiB tmpfs as the output's disk: the bulk space's 231 pages fill it while the
+    page cache stores them (or while the build writes them). One error line per space that
+    could not be built, each naming the disk's cause; no traceback; exit 1; no staging left."""
+    with mounted_tmpfs(tmp_path / "disk", 2) as disk, double.serve() as url:
+        config = write_config(tmp_path, url, ["bulk", "kitchen", "eng"])
+        config.write_text(config.read_text().replace(f'dir = "{tmp_path / "docs"}"', f'dir = "{disk / "docs"}"'))
+        done = run_cli("sync", "--once", "--config", str(config))
+        no_traceback(done)
+        assert done.returncode == 1, done.stderr
+        errors = [json.loads(line) for line in error_lines(done.stderr)]
+        assert errors and all(
+            "No space left on device" in line["error"] or "database or disk is full" in line["error"] for line in errors
+        ), errors
+        assert {line["event"] for line in errors} <= {"space.failed", "sync.failed"}
+        assert staging(disk / "docs") == []

@@ -7,7 +7,8 @@ import and the rule it breaks.
 Nothing imports upward; and within the parts:
 - render/ imports nothing of docmost-syncd but plain data (model) and the site's answer of where
   a file is published (site.layout);
-- publish/ knows files and folders: nothing of Docmost, names or rendering;
+- publish/ knows files and folders: nothing of Docmost, names or rendering, nor the page cache
+  (the run owns it);
 - docmost/ speaks HTTP; the data shapes everyone uses live in model;
 - the cache stores and returns records, it computes nothing of rendering;
 - model imports nothing of docmost-syncd.
@@ -31,7 +32,7 @@ LAYERS = [
 ]
 ONLY = {
     "render": {"render", "model", "site.layout"},
-    "publish": {"publish", "config", "errors", "log", "cache", "model"},
+    "publish": {"publish", "config", "errors", "log", "model"},  # the page cache is the run's
     "docmost": {"docmost", "config", "errors", "log", "model", "__init__"},
     "cache": {"cache", "log", "model", "errors"},
     "model": {"model"},

@@ -127,9 +127,9 @@ class StateStore:
         try:
             temporary.write_text(json.dumps(history, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
             os.replace(temporary, path)
-        except BaseException:
+        except BaseException as exc:
             temporary.unlink(missing_ok=True)
-            raise
+            raise _naming(exc, path) from None
         self._paths[space_id] = history
 
     def _save(self) -> None:
@@ -145,10 +145,17 @@ class StateStore:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temporary, self.path)
-        except BaseException:
+        except BaseException as exc:
             temporary.unlink(missing_ok=True)  # a full disk must not keep a half-written copy
-            raise
+            raise _naming(exc, self.path) from None
         fsync_dir(self.state_dir)
+
+
+def _naming(exc: BaseException, path: Path) -> BaseException:
+    """A failed write names the file it was writing (a write's own OSError names none)."""
+    if isinstance(exc, OSError) and exc.filename is None:
+        return OSError(exc.errno, exc.strerror, str(path))
+    return exc
 
 
 def fsync_dir(path: Path) -> None:
