@@ -3,8 +3,9 @@
     python bench/bench_site.py --pages 5000     # one size (1,000 / 5,000 / 20,000 by default)
     python bench/bench_site.py --pages 1000 --perf   # with DOCUSAURUS_PERF_LOGGER=true: stage by stage
 
-For each size: a synthetic space of N pages (bench/docmost_fake.py: a tree up to 6 levels deep,
-Korean and English titles, three short sections a page, an image in one page of ten) is published
+For each size: a synthetic space of N pages (bench/docmost_fake.py: a tree up to 6 levels deep with
+a fifth of the pages at its root, as a real 5,000-page space had, Korean and English titles, three
+short sections a page, an image in one page of ten) is published
 by `docmost-syncd sync --once` (math as KaTeX, as the kit expects), the kit is copied into the work
 folder (its own build and caches) and built cold; then one page is edited upstream, published
 again, and the kit rebuilt with the caches of the first build (Rspack's persistent cache).
@@ -12,7 +13,7 @@ again, and the kit rebuilt with the caches of the first build (Rspack's persiste
 Prints: the cold build's wall and CPU seconds, the peak RSS of the build's whole process tree
 (sampled from /proc every 0.2 s), the built site's size, the median and 95th-percentile size of
 a page's HTML, the largest ``.js``/``.json`` file a reader may fetch, the bytes a first search
-fetches (the search index files), and the rebuild's wall seconds.
+fetches (Pagefind's bundle: see ``first_search_bytes``), and the rebuild's wall seconds.
 """
 
 from __future__ import annotations
@@ -101,12 +102,23 @@ def sync_once(python: str, config: Path) -> None:
         raise RuntimeError(f"sync failed:\n{done.stderr[-3000:]}")
 
 
+def first_search_bytes(pagefind: Path) -> int:
+    """What a reader's first search downloads from Pagefind's bundle, at most: the UI's script
+    and style, the search library and its WebAssembly, the entry and metadata files, the index
+    chunks of two words (the two largest) and the fragments of the first five results shown (the
+    five largest). The files are fetched as they are stored (Pagefind writes them compressed)."""
+    size = lambda paths: sum(p.stat().st_size for p in paths)  # noqa: E731
+    fixed = [pagefind / name for name in ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-entry.json")]
+    fixed += list(pagefind.glob("wasm.en.pagefind")) + list(pagefind.glob("*.pf_meta"))
+    largest = lambda folder, n: sorted((folder).iterdir(), key=lambda p: p.stat().st_size)[-n:]  # noqa: E731
+    return size(fixed) + size(largest(pagefind / "index", 2)) + size(largest(pagefind / "fragment", 5))
+
+
 def site_figures(build: Path) -> dict[str, str]:
     pages = sorted(p.stat().st_size for p in (build / "docs").rglob("*.html"))
     assets = [p for p in build.rglob("*") if p.suffix in (".js", ".json") and p.is_file()]
     largest = max(assets, key=lambda p: p.stat().st_size)
-    search = [p for p in build.rglob("search-index*.json")] + [p for p in build.rglob("pagefind-entry.json")]
-    first_search = sum(p.stat().st_size for p in search if p.name != "pagefind-entry.json")
+    first_search = first_search_bytes(build / "pagefind")
     size = sum(p.stat().st_size for p in build.rglob("*") if p.is_file())
     p95 = pages[min(len(pages) - 1, int(len(pages) * 0.95))]
     return {
@@ -122,7 +134,7 @@ def site_figures(build: Path) -> dict[str, str]:
 def bench(pages: int, work: Path, node_modules: Path, perf: bool) -> None:
     work.mkdir(parents=True)
     docs = work / "docs"
-    fake = FakeDocmost(generate_tree(pages), big_files=0)
+    fake = FakeDocmost(generate_tree(pages, root_share=0.2), big_files=0, sections=3)
     (work / "password").write_text("bench")
     with fake.serve() as url:
         config = work / "config.toml"
@@ -156,6 +168,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, action="append", help="space size (repeatable)")
     parser.add_argument("--perf", action="store_true", help="DOCUSAURUS_PERF_LOGGER=true; logs in the work folder")
     parser.add_argument("--dir", type=Path, help="work folder (default: a new temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep each size's built site")
     args = parser.parse_args()
     if NODE is None:
         sys.exit("bench_site needs Node.js (and the site kit's packages: cd site && npm ci)")
@@ -165,7 +178,8 @@ def main() -> None:
           f"{os.cpu_count()} cores")  # fmt: skip
     for pages in args.pages or [1000, 5000, 20000]:
         bench(pages, work / f"n{pages}", node_modules, args.perf)
-        shutil.rmtree(work / f"n{pages}" / "site" / "build", ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work / f"n{pages}" / "site" / "build", ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -67,8 +67,10 @@ class FakePage:
     edits: int = 0
 
 
-def generate_tree(pages: int, seed: int = 7) -> list[FakePage]:
-    """N pages, depth up to 6, ~20 children per parent; returned in creation order."""
+def generate_tree(pages: int, seed: int = 7, root_share: float = 0.0) -> list[FakePage]:
+    """N pages, depth up to 6, ~20 children per parent; returned in creation order. With
+    ``root_share``, that share of the pages sits at the space's root (a real 5,000-page space
+    had about 990 root items: 0.2)."""
     rng = random.Random(seed)
     made: list[FakePage] = []
     roots: list[FakePage] = []
@@ -76,7 +78,7 @@ def generate_tree(pages: int, seed: int = 7) -> list[FakePage]:
     for index in range(pages):
         words = rng.sample(KOREAN if index % 2 else ENGLISH, 2)
         parent: FakePage | None = None
-        if made and index >= 20:
+        if made and index >= 20 and rng.random() >= root_share:
             candidates = [p for p in parents[-60:] if _depth(p) < 5 and len(p.children) < 25]
             parent = rng.choice(candidates) if candidates else None
         siblings = parent.children if parent else roots
@@ -110,8 +112,9 @@ def _text(value: str, *marks: str) -> dict[str, Any]:
 
 
 class FakeDocmost:
-    def __init__(self, pages: list[FakePage], big_files: int) -> None:
+    def __init__(self, pages: list[FakePage], big_files: int, sections: int = 1) -> None:
         self.pages = pages
+        self.sections = sections  # headed sections a page (the first holds the list, code and link)
         self.by_id = {page.id: page for page in pages}
         self.index_of = {page.id: index for index, page in enumerate(pages)}
         self.requests: Counter[str] = Counter()
@@ -155,6 +158,13 @@ class FakeDocmost:
             nodes.append({"type": "attachment", "attrs": {
                 "url": f"/api/files/{attachment}/dump_{index}.bin", "attachmentId": attachment,
                 "name": f"dump_{index}.bin", "size": BIG_FILE_BYTES}})  # fmt: skip
+        for section in range(2, self.sections + 1):
+            nodes += [
+                {"type": "heading", "attrs": {"level": 2, "id": f"h{index}-{section}"},
+                 "content": [_text(f"{target.title.split()[0]} section {section}")]},
+                {"type": "paragraph", "content": [_text(f"Section {section} of page {index}: a short paragraph "
+                                                        f"about {page.title}, as wiki pages have.")]},
+            ]  # fmt: skip
         nodes.extend({"type": "paragraph", "content": [_text(f"Edit {n}.")]} for n in range(page.edits))
         return {"type": "doc", "content": nodes}
 

@@ -1,6 +1,6 @@
 // The docmost-syncd site kit: a Docusaurus 3.10 site that shows the spaces docmost-syncd publishes
 // the way Docmost shows them — mermaid diagrams, KaTeX math, the colours, badges and columns of
-// src/css/docmost.css — with offline full-text search in Korean and English.
+// src/css/docmost.css — with offline full-text search in Korean and English (Pagefind).
 //
 //   DOCMOST_SYNCD_DOCS    the folder docmost-syncd publishes into (output.dir); default ../site-docs
 //   DOCMOST_SYNCD_FORMAT  markdown.format: 'mdx' (Docusaurus's default) or 'detect'
@@ -10,25 +10,10 @@
 // never has one, so a failure here is a bug worth seeing.
 const fs = require('fs');
 const path = require('path');
+const {docsPath, publishedSpaces} = require('./spaces');
 
-const docsPath = path.resolve(__dirname, process.env.DOCMOST_SYNCD_DOCS || '../site-docs');
 const format = process.env.DOCMOST_SYNCD_FORMAT || 'mdx';
 const withMath = process.env.DOCMOST_SYNCD_MATH !== 'off';
-
-// The published spaces: every folder of the docs folder with a _category_.json (docmost-syncd
-// writes one per space, with the space's name as its label), for the home page.
-function publishedSpaces() {
-  if (!fs.existsSync(docsPath)) return [];
-  return fs
-    .readdirSync(docsPath, {withFileTypes: true})
-    .filter((entry) => entry.isDirectory() && !/^[._]/.test(entry.name))
-    .map((entry) => {
-      const category = path.join(docsPath, entry.name, '_category_.json');
-      const label = fs.existsSync(category) ? JSON.parse(fs.readFileSync(category, 'utf8')).label : entry.name;
-      return {folder: entry.name, label: String(label || entry.name)};
-    })
-    .sort((a, b) => a.label.localeCompare(b.label));
-}
 
 function spacesPlugin() {
   return {
@@ -52,16 +37,66 @@ function pageRedirects() {
   });
 }
 
-// A space's folder is a category without a page of its own: give it a generated index at
-// /docs/<space>/ listing its pages, so every space has an address to link to.
+// Search: a Pagefind index of every published page, written after the build. A doc's article is
+// what is indexed (not the navbar, sidebar, table of contents or KaTeX's hidden MathML copy); a
+// page its share keeps from search engines (noindex) is left out; each page records its space,
+// which the results name. Pagefind cuts the index into chunks: a search fetches only the chunks
+// of its words, so a first search stays small however large the wiki.
+function searchPlugin() {
+  return {
+    name: 'docmost-search',
+    async postBuild({outDir}) {
+      const pagefind = await import('pagefind');
+      const labels = Object.fromEntries(publishedSpaces().map(({folder, label}) => [folder, label]));
+      const attribute = (text) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+      const {index, errors} = await pagefind.createIndex({
+        excludeSelectors: ['.katex-mathml', '.hash-link', '.theme-doc-toc-mobile', '.theme-doc-footer', '.pagination-nav', '.theme-doc-breadcrumbs'],
+      });
+      if (!index) throw new Error(`Pagefind could not start: ${errors.join('; ')}`);
+      const pages = [];
+      const walk = (folder) => {
+        for (const entry of fs.readdirSync(folder, {withFileTypes: true})) {
+          const file = path.join(folder, entry.name);
+          if (entry.isDirectory()) walk(file);
+          else if (entry.name.endsWith('.html')) pages.push(file);
+        }
+      };
+      walk(path.join(outDir, 'docs'));
+      let indexed = 0;
+      for (const file of pages) {
+        const html = fs.readFileSync(file, 'utf8');
+        if (!html.includes('<article') || /<meta name="robots" content="noindex/.test(html)) continue;
+        const url = `/${path.relative(outDir, file).split(path.sep).join('/')}`.replace(/index\.html$/, '');
+        const space = labels[url.split('/')[2]];
+        const meta = space ? `<span data-pagefind-meta="space:${attribute(space)}"></span>` : '';
+        const content = html.replace('<article', `<article data-pagefind-body`).replace('</article>', `${meta}</article>`);
+        const added = await index.addHTMLFile({url, content});
+        if (added.errors.length) throw new Error(`Pagefind refused ${url}: ${added.errors.join('; ')}`);
+        indexed += 1;
+      }
+      await index.writeFiles({outputPath: path.join(outDir, 'pagefind')});
+      await pagefind.close();
+      console.log(`[docmost-search] ${indexed} pages indexed`);
+    },
+  };
+}
+
+// Each space's sidebar has the space as its root: a category without a page of its own, open,
+// with a generated index at /docs/<space>/ listing its pages, so every space has an address.
 async function sidebarItemsGenerator({defaultSidebarItemsGenerator, ...args}) {
   const items = await defaultSidebarItemsGenerator(args);
-  const firstDoc = (item) =>
-    item.type === 'doc' ? item.id : item.type === 'category' ? (item.items || []).map(firstDoc).find(Boolean) : undefined;
-  return items.map((item) => {
-    const doc = item.type === 'category' && !item.link ? firstDoc(item) : undefined;
-    return doc ? {...item, link: {type: 'generated-index', slug: `/${doc.split('/')[0]}`}} : item;
-  });
+  const space = publishedSpaces().find(({folder}) => folder === args.item.dirName);
+  if (!space) return items;
+  return [
+    {
+      type: 'category',
+      label: space.label,
+      collapsible: false,
+      collapsed: false,
+      link: {type: 'generated-index', slug: `/${space.folder}`},
+      items,
+    },
+  ];
 }
 
 module.exports = async function createConfig() {
@@ -111,23 +146,11 @@ module.exports = async function createConfig() {
     },
     plugins: [
       spacesPlugin,
+      searchPlugin,
       // /docs/ has no page of its own: it leads to the home page, which lists every space.
       ['@docusaurus/plugin-client-redirects', {redirects: [{from: '/docs', to: '/'}, ...pageRedirects()]}],
     ],
-    themes: [
-      '@docusaurus/theme-mermaid',
-      [
-        '@easyops-cn/docusaurus-search-local',
-        {
-          hashed: true,
-          language: ['en', 'ko'],
-          indexBlog: false,
-          docsDir: docsPath,
-          docsRouteBasePath: '/docs',
-          highlightSearchTermsOnTargetPage: true,
-        },
-      ],
-    ],
+    themes: ['@docusaurus/theme-mermaid'],
     presets: [
       [
         'classic',
@@ -152,7 +175,17 @@ module.exports = async function createConfig() {
     themeConfig: {
       navbar: {
         title: 'Docmost',
-        items: [{type: 'docSidebar', sidebarId: 'docs', label: 'Docs', position: 'left'}],
+        // Switch spaces from every page: each space's index.
+        items: publishedSpaces().length
+          ? [
+              {
+                type: 'dropdown',
+                label: 'Spaces',
+                position: 'left',
+                items: publishedSpaces().map(({folder, label}) => ({label, to: `/docs/${folder}`})),
+              },
+            ]
+          : [],
       },
       mermaid: {theme: {light: 'neutral', dark: 'dark'}},
     },

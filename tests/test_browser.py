@@ -157,17 +157,17 @@ def test_search_finds_a_page_by_a_word_of_it(browser: Any, site_url: str, word: 
     # React re-renders while the page hydrates and as results arrive: re-find, never hold on.
     patient = WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=[StaleElementReferenceException])
     patient.until(lambda d: d.execute_script("return document.readyState") == "complete")
-    box = patient.until(lambda d: d.find_element(By.CSS_SELECTOR, "input.navbar__search-input"))
+    box = patient.until(lambda d: d.find_element(By.CSS_SELECTOR, "input.pagefind-ui__search-input"))
     box.click()
     box.send_keys(word)
 
-    def suggestions(driver: Any) -> list[str] | None:
-        # the search theme's class names are CSS modules: suggestion_<hash>
-        shown = [s.text for s in driver.find_elements(By.CSS_SELECTOR, "[class^='suggestion_']") if s.text]
+    def results(driver: Any) -> list[str] | None:
+        shown = [r.text for r in driver.find_elements(By.CSS_SELECTOR, ".pagefind-ui__result-link") if r.text]
         return shown or None
 
-    found = patient.until(suggestions)
+    found = patient.until(results)
     assert any(title in text for text in found), found
+    assert all(" · " in text for text in found), found  # each result names its page and its space
 
 
 def test_the_browser_saw_no_script_errors(browser: Any, site_url: str) -> None:
