@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+
 from tests.loopback import running
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,13 @@ NODE_MISSING = "Node.js and npm are not installed on this machine"
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 CHROMIUM_MISSING = "Debian's chromium and chromium-driver are not installed (.ci/run installs them)"
+# The marks of a test that builds the kit and reads it in Chromium: each skips, saying why, where
+# its tool is missing.
+KIT_IN_BROWSER = [
+    pytest.mark.docusaurus,
+    pytest.mark.skipif(NODE is None or NPM is None, reason=NODE_MISSING),
+    pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None, reason=CHROMIUM_MISSING),
+]
 
 
 def install_node_modules(scratch: Path) -> Path:

@@ -12,24 +12,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import SiteBuild
-from tests.sitekit import (
-    CHROMEDRIVER,
-    CHROMIUM,
-    CHROMIUM_MISSING,
-    NODE,
-    NODE_MISSING,
-    NPM,
-    headless_chromium,
-    serve_directory,
-)
+from tests.sitekit import KIT_IN_BROWSER, headless_chromium, serve_directory
 
 WAIT_SECONDS = 60
 
-pytestmark = [
-    pytest.mark.docusaurus,
-    pytest.mark.skipif(NODE is None or NPM is None, reason=NODE_MISSING),
-    pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None, reason=CHROMIUM_MISSING),
-]
+pytestmark = KIT_IN_BROWSER
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402

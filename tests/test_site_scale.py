@@ -17,19 +17,7 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.docmost_double import DocmostDouble
 from tests.helpers import sync_recorded
-from tests.sitekit import (
-    CHROMEDRIVER,
-    CHROMIUM,
-    CHROMIUM_MISSING,
-    KIT,
-    NODE,
-    NODE_MISSING,
-    NPM,
-    build,
-    headless_chromium,
-    make_site,
-    serve_directory,
-)
+from tests.sitekit import KIT, KIT_IN_BROWSER, build, headless_chromium, make_site, serve_directory
 
 PAGES = 2000
 PAGE_HTML_LIMIT = 60_000  # bytes: issue 26's target for a page
@@ -37,11 +25,7 @@ SPACE = "큰 위키 Big Wiki"
 KOREAN_WORD, ENGLISH_WORD = "보물지도", "zephyrquartz"  # only in the deepest page
 WAIT_SECONDS = 60
 
-pytestmark = [
-    pytest.mark.docusaurus,
-    pytest.mark.skipif(NODE is None or NPM is None, reason=NODE_MISSING),
-    pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None, reason=CHROMIUM_MISSING),
-]
+pytestmark = KIT_IN_BROWSER
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402

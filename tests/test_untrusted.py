@@ -24,24 +24,15 @@ from tests.docmost_double import DocmostDouble
 from tests.helpers import sync_recorded
 from tests.hostile import CANARY, HostilePage, RecordingServer, add_pages, hostile_pages, page_urls, visit
 from tests.sitekit import (
-    CHROMEDRIVER,
-    CHROMIUM,
-    CHROMIUM_MISSING,
     KIT,
-    NODE,
-    NODE_MISSING,
-    NPM,
+    KIT_IN_BROWSER,
     PLAIN,
     build,
     headless_chromium,
     make_site,
 )
 
-pytestmark = [
-    pytest.mark.docusaurus,
-    pytest.mark.skipif(NODE is None or NPM is None, reason=NODE_MISSING),
-    pytest.mark.skipif(CHROMIUM is None or CHROMEDRIVER is None, reason=CHROMIUM_MISSING),
-]
+pytestmark = KIT_IN_BROWSER
 pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
