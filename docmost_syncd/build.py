@@ -39,9 +39,9 @@ from docmost_syncd.model import (
     build_tree,
     drop_empty_placeholders,
 )
-from docmost_syncd.publish.publisher import BuildSummary, Publisher, SpaceOutcome
+from docmost_syncd.publish.publisher import MAX_PATHS_REMEMBERED, BuildSummary, Publisher, SpaceOutcome
 from docmost_syncd.publish.writer import CATEGORY_FILE, METADATA_FILE, StagingWriter
-from docmost_syncd.render import RENDERER_VERSION, RenderOptions, render_page
+from docmost_syncd.render import RENDERER_VERSION, Ref, RenderOptions, render_page
 from docmost_syncd.site.frontmatter import PageExtras, docmost_page_url, front_matter
 from docmost_syncd.site.index import (
     Answers,
@@ -56,12 +56,13 @@ from docmost_syncd.site.output import (
     REDIRECTS_FILE,
     category_json,
     category_path,
+    page_url,
     redirects_json,
     root_category_json,
     space_metadata_pieces,
     verify_output,
 )
-from docmost_syncd.site.shares import published_listing
+from docmost_syncd.site.shares import SharedPage, published_listing
 from docmost_syncd.sources.server import page_records
 
 StopCheck = Callable[[], bool]
@@ -73,11 +74,16 @@ class BuildOptions:
 
     render: RenderOptions = field(default_factory=RenderOptions)
     authors: bool = True  # front matter names who changed a page last
-    edit_base: str | None = None  # Docmost's URL, for the pages' edit links (None: none)
+    edit_base: str | None = None  # Docmost's address as readers open it, for the pages' links (None: none)
+    edit_links: str = "editor"  # what a page's link opens: "editor", or "share" (its public share page)
 
     def edit_url(self, space_slug: str, page: Page) -> str | None:
         if self.edit_base is None or not page.slug_id:
             return None
+        if self.edit_links == "share":
+            if not page.share_key:
+                return None
+            return docmost_page_url(self.edit_base, space_slug, page.title, page.slug_id, page.share_key)
         return docmost_page_url(self.edit_base, space_slug, page.title, page.slug_id)
 
 
@@ -97,7 +103,7 @@ class SpacePlan:
     started: float = field(default_factory=time.monotonic)
     unlisted: frozenset[str] = frozenset()  # shared pages whose share keeps search engines away
     private: frozenset[str] = frozenset()  # ids and slugIds of listed pages that are not shared
-    shared: dict[str, bool] | None = None  # sync.publish = "shared": the pages shares open
+    shared: dict[str, SharedPage] | None = None  # sync.publish = "shared": the pages shares open
     tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # page id → its labels
 
     def identity(self, options: BuildOptions) -> list[str]:
@@ -106,11 +112,13 @@ class SpacePlan:
             __version__,
             str(RENDERER_VERSION),
             options.render.math,
-            json.dumps([options.authors, options.edit_base]),
+            json.dumps([options.authors, options.edit_base, options.edit_links]),
             self.space.name,
             self.space.slug,
             self.folder,
         ]
+        if self.space.description:  # the home page shows it (_metadata.json)
+            identity.append(self.space.description)
         if self.unlisted:
             identity.append(json.dumps(sorted(self.unlisted)))
         if self.tags:  # labels change no updatedAt: they shape the build key themselves
@@ -130,8 +138,8 @@ def build_key(plan: SpacePlan, options: BuildOptions) -> str:
 # ---- 1. listing and page contents ---------------------------------------------------------------
 
 
-SharedPages = Callable[[list[ListedPage]], dict[str, bool]]
-"""The pages of a listing that are shared publicly (page id → search indexing), for
+SharedPages = Callable[[list[ListedPage]], dict[str, SharedPage]]
+"""The pages of a listing that are shared publicly (page id → how its share opens it), for
 ``sync.publish = "shared"``."""
 
 
@@ -150,7 +158,7 @@ def list_space(
     if shared is not None:
         opened = plan.shared = shared(listed)
         plan.listed = published_listing(listed, opened)
-        plan.unlisted = frozenset(page_id for page_id, indexed in opened.items() if not indexed)
+        plan.unlisted = frozenset(page_id for page_id, opening in opened.items() if not opening.indexed)
         plan.private = frozenset(key for page in listed if page.id not in opened for key in (page.id, page.slug_id) if key)
     plan.build_key = build_key(plan, options)
     plan.quiet = bool(plan.listed) and _published_with_key(publisher, plan)
@@ -184,6 +192,7 @@ def lay_out(plan: SpacePlan, index: SiteIndex, options: BuildOptions) -> SpaceMo
             parent_id=item.parent_id,
             updated_at=item.updated_at,
             unlisted=item.id in plan.unlisted,
+            share_key=plan.shared[item.id].key if plan.shared and item.id in plan.shared else "",
             author=plan.records[item.id].author,
             tags=plan.tags.get(item.id, ()),
             empty=plan.records[item.id].facts.empty,
@@ -192,7 +201,10 @@ def lay_out(plan: SpacePlan, index: SiteIndex, options: BuildOptions) -> SpaceMo
         for item in plan.listed
     ]
     space = plan.space
-    model = build_tree(SpaceModel(id=space.id, name=space.name, slug=space.slug, folder=plan.folder), pages)
+    model = build_tree(
+        SpaceModel(id=space.id, name=space.name, slug=space.slug, folder=plan.folder, description=space.description),
+        pages,
+    )
     drop_empty_placeholders(model)
     assign_paths(model)
     plan.model = model
@@ -224,6 +236,27 @@ def unchanged(publisher: Publisher, plan: SpacePlan, index: SiteIndex) -> bool:
         and state is not None
         and all(foreign_description(index, ref) == answer for ref, answer in state.foreign.items())
     )
+
+
+def _moved_out(
+    publisher: Publisher, plan: SpacePlan, index: SiteIndex, history: dict[str, list[str]], foreign: dict[str, str]
+) -> dict[str, list[str]]:
+    """The pages that left this space and are published in another one now (page id → their
+    paths here): those this build notices leaving, and those earlier builds noticed. Where each
+    is now is an answer from another space, noted in ``foreign``: when it moves again or is no
+    longer published, this space is built again and its redirects follow."""
+    state = publisher.state.get(plan.space.id)
+    here = {page.id for page in plan.listed}
+    left = {**(state.moved_out if state is not None else {}), **{p: paths for p, paths in history.items() if p not in here}}
+    moved: dict[str, list[str]] = {}
+    for page_id, paths in sorted(left.items()):
+        now = index.pages.get(page_id)
+        if page_id in here or now is None or now.space_id == plan.space.id:
+            continue  # back here, or published nowhere: nothing of it is kept (it may be private)
+        ref: Ref = ("page", page_id, "", "")
+        foreign[json.dumps(ref, ensure_ascii=False)] = index.lookup(ref).describe()
+        moved[page_id] = paths[-MAX_PATHS_REMEMBERED:]
+    return moved
 
 
 class PageSource(Protocol):
@@ -306,7 +339,11 @@ def build_space(
                 writer.write(category_path(page), category_json(page))
             pages += 1
         writer.write(CATEGORY_FILE, root_category_json(model))
-        writer.write(REDIRECTS_FILE, redirects_json(folder, model, publisher.state.paths(space.id)))
+        history = publisher.state.paths(space.id)
+        moved_out = _moved_out(publisher, plan, index, history, foreign)
+        there = {page_id: f"{index.pages[page_id].folder}/{page_url(index.pages[page_id].path)}" for page_id in moved_out}
+        redirects = redirects_json(folder, model, history, {p: (paths, there[p]) for p, paths in moved_out.items()})
+        writer.write(REDIRECTS_FILE, redirects)
         anchors = {page_id: record.facts.anchors for page_id, record in plan.records.items()}
         writer.write_pieces(METADATA_FILE, lambda: space_metadata_pieces(model, anchors))
         for warning in sorted(set(warnings)):
@@ -314,6 +351,6 @@ def build_space(
         verify_output(model, writer)
         summary = BuildSummary(
             pages, plan.build_key, {**foreign, **answers.foreign}, time.monotonic() - started,
-            paths={page.id: page.path for page in model.walk()},
+            paths={page.id: page.path for page in model.walk()}, moved_out=moved_out,
         )  # fmt: skip
         return publisher.finish(space, folder, writer, summary, should_stop)

@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="space name (default: from <space>-space-export.zip, else the file's stem)",
     )
+    convert.add_argument(
+        "--title",
+        metavar="TEXT",
+        help="the space's name as the site shows it, e.g. Docmost's space name, which an export does not "
+        "hold (default: the space name)",
+    )
     recover = commands.add_parser("recover", help="start-up recovery only: finish or undo interrupted swaps")
     target = recover.add_mutually_exclusive_group(required=True)
     target.add_argument("--output", type=Path, metavar="DIR", help="the output folder to recover")
@@ -215,7 +221,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     name = args.space or _space_name_from_zip(args.zip)
     folder = safe_name(name, "space")
-    space = Space(id=f"convert:{folder}", name=name, slug=folder)
+    space = Space(id=f"convert:{folder}", name=args.title or name, slug=folder)
     args.output.mkdir(parents=True, exist_ok=True)
     with OutputLock(args.output / STATE_DIR_NAME):
         publisher = Publisher(args.output, LimitsSettings(), source="convert")

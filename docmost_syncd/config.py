@@ -71,8 +71,18 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+def _http_url(key: str, value: str) -> str:
+    url = value.rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ValueError(f'{key} "{value}" is not an http(s) URL like https://docmost.example.com')
+    return url
+
+
 class DocmostSettings(_Section):
     url: str | None = None
+    # The address readers open Docmost at, for the pages' Docmost links (default: url, which is
+    # where docmost-syncd connects, and may be a name only its own network resolves)
+    public_url: str | None = None
     email: str | None = None
     password: SecretStr | None = None
     password_file: Path | None = None
@@ -99,10 +109,9 @@ class DocmostSettings(_Section):
     @model_validator(mode="after")
     def _check_url(self) -> DocmostSettings:
         if self.url is not None:
-            url = self.url.rstrip("/")
-            if not re.match(r"^https?://[^/\s]+", url):
-                raise ValueError(f'url "{self.url}" is not an http(s) URL like https://docmost.example.com')
-            self.url = url
+            self.url = _http_url("url", self.url)
+        if self.public_url is not None:
+            self.public_url = _http_url("public_url", self.public_url)
         return self
 
 
@@ -111,9 +120,12 @@ class OutputSettings(_Section):
     fsync_files: bool = False
     # "text": formulas as code, builds on any Docusaurus site; "katex": $…$ for remark-math + rehype-katex
     math: Literal["text", "katex"] = "text"
-    # front matter: last_update.author (who changed a page last), custom_edit_url (back to Docmost)
+    # front matter: last_update.author (who changed a page last), custom_edit_url (back to Docmost):
+    # "editor" (the page in Docmost's editor, for a team's own site), "share" (Docmost's public page
+    # of the page's share, sync.publish = "shared" only), "none"; true: the publish mode's default
+    # ("share" for "shared", else "editor"), false: "none"
     authors: bool = True
-    edit_links: bool = True
+    edit_links: bool | Literal["editor", "share", "none"] = True
 
     @field_validator("dir")
     @classmethod
@@ -204,6 +216,20 @@ class Settings(BaseSettings):
     hooks: HooksSettings = Field(default_factory=HooksSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     _from_environment: ClassVar[bool] = True  # see from_values
+
+    @model_validator(mode="after")
+    def _share_links_need_shares(self) -> Settings:
+        if self.output.edit_links == "share" and self.sync.publish != "shared":
+            raise ValueError('output.edit_links = "share" links each page to its public share: it needs sync.publish = "shared"')
+        return self
+
+    @property
+    def edit_links(self) -> Literal["editor", "share", "none"]:
+        """What each page's Docmost link opens (``output.edit_links`` with its default resolved)."""
+        chosen = self.output.edit_links
+        if chosen is True:
+            return "share" if self.sync.publish == "shared" else "editor"
+        return "none" if chosen is False else chosen
 
     @classmethod
     def settings_customise_sources(

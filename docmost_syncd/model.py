@@ -19,7 +19,7 @@ PAGE_URL = re.compile(r"^(?:/s/(?P<space>[^/]+))?/p/(?:[^/]*-)?(?P<slug_id>[A-Za
 
 
 WORD_JOINER = "\u2060"  # invisible, and no line may break at it
-REVERSE_SOLIDUS_OPERATOR = "\u29f5"  # ⧵, drawn as a backslash
+BACKSLASH_STAND_IN = "\u2216"  # ∖ SET MINUS: drawn as a backslash by the default fonts of every OS
 # Where a label could end the script element it is copied into, or open an HTML comment there.
 _MARKUP_OPENING = re.compile(r"<(?=[/!?])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tabs and line breaks stay
@@ -33,11 +33,13 @@ def safe_label(text: str) -> str:
     and add markup to every page below it. A word joiner after each ``<`` that opens ``</``,
     ``<!`` or ``<?`` breaks every such sequence and shows nothing. Control characters (NUL, bidi
     marks are not controls and stay; tabs and line breaks, which YAML and HTML take as blanks, too)
-    become spaces. A backslash becomes ⧵ (U+29F5, drawn the same): Docusaurus copies front matter
+    become spaces. A backslash becomes ∖ (U+2216, drawn the same): Docusaurus copies front matter
     into a JavaScript string without escaping backslashes (stringify-object 3), so ``C:\\new``
-    would show a line break and a trailing or ``\\u`` backslash fails the whole build."""
+    would show a line break and a trailing or ``\\u`` backslash fails the whole build. U+2216 is
+    in the default fonts of Windows (Segoe UI Symbol), macOS, Android (Noto) and Linux (DejaVu);
+    U+29F5, used before, is in none of them and showed as an empty box."""
     text = _MARKUP_OPENING.sub("<" + WORD_JOINER, _CONTROL.sub(" ", text))
-    return text.replace("\\", REVERSE_SOLIDUS_OPERATOR)
+    return text.replace("\\", BACKSLASH_STAND_IN)
 
 
 def display_title(title: str | None) -> str:
@@ -69,6 +71,7 @@ class Page:
     parent_id: str | None
     updated_at: str | None = None
     unlisted: bool = False  # shared with search indexing off (sync.publish = "shared")
+    share_key: str = ""  # the key of the share that publishes it (sync.publish = "shared")
     author: str | None = None  # who changed it last, when Docmost says
     tags: tuple[str, ...] = ()  # its Docmost labels
     source: str | None = None  # ZIP entry of the body (convert only)
@@ -84,6 +87,12 @@ class Page:
     def display_title(self) -> str:
         return display_title(self.title)
 
+    @property
+    def sidebar_label(self) -> str:
+        """What the sidebar shows for the page (or its folder): its emoji before its title, as
+        Docmost's tree does."""
+        return f"{safe_label(self.icon)} {self.display_title}" if self.icon else self.display_title
+
 
 @dataclass
 class SpaceModel:
@@ -91,6 +100,7 @@ class SpaceModel:
     name: str
     slug: str
     folder: str  # the published folder name under the output folder
+    description: str = ""  # the space's description in Docmost (the site's home page shows it)
     roots: list[Page] = field(default_factory=list)
     attachments: dict[str, Attachment] = field(default_factory=dict)  # by attachment id
     dropped: list[str] = field(default_factory=list)  # page ids left out, with the reason logged
@@ -146,6 +156,7 @@ class Space:
     name: str
     slug: str
     role: str | None = None
+    description: str = ""
     sharing_disabled: bool = False  # public sharing switched off for the space (a licensed feature)
 
     @classmethod
@@ -157,6 +168,7 @@ class Space:
             name=str(item.get("name") or item.get("slug") or item["id"]),
             slug=str(item.get("slug") or ""),
             role=membership.get("role"),
+            description=str(item.get("description") or ""),
             sharing_disabled=bool(sharing.get("disabled")),
         )
 

@@ -243,7 +243,8 @@ class _Run:
         output = settings.output
         self.options = BuildOptions(
             RenderOptions(math=output.math), authors=output.authors,
-            edit_base=publisher.server_url if output.edit_links else None,
+            edit_base=(settings.docmost.public_url or publisher.server_url) if settings.edit_links != "none" else None,
+            edit_links=settings.edit_links,
         )  # fmt: skip
         self.selected: list[Space] = []
         self.folders: dict[str, str] = {}

@@ -343,6 +343,21 @@ class DocmostDouble:
             fields["position"] = position
         self._update(page_id, **fields)
 
+    def move_to_space(self, page_id: str, slug: str, parent_id: str | None = None) -> None:
+        """Move a page and every page below it to another space, as Docmost's
+        ``/api/pages/move-to-space`` does: the page's parent is there (or none), each page's
+        ``space`` and ``updatedAt`` change, its id and slugId stay."""
+        target = next(space for space in self.spaces if space["slug"] == slug)
+        with self.lock:
+            stamp = self._now()
+            for current in self._subtree(page_id):
+                for record in (self.items[current], self.info[current]):
+                    record["spaceId"] = target["id"]
+                    record["updatedAt"] = stamp
+                    if "space" in record:
+                        record["space"] = {**record["space"], "id": target["id"], "slug": target["slug"], "name": target["name"]}
+            self.items[page_id]["parentPageId"] = self.info[page_id]["parentPageId"] = parent_id
+
     def _subtree(self, page_id: str) -> list[str]:
         found, stack = [], [page_id]
         while stack:

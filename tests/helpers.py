@@ -21,17 +21,26 @@ from docmost_syncd.run import RunOutcome, run_sync
 
 LINK = re.compile(r"!?\[(?:\\.|[^\[\]\\])*\]\((?P<dest>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 REQUIRE = re.compile(r"require\(\"(?P<dest>[^\"]+)\"\)")
-HEADING_ID = re.compile(r"^#{1,6} .*\\\{#(?P<id>[\w-]+)\\\}$", re.MULTILINE)
+HEADING_ID = re.compile(r"^#{1,6} .*\\\{#(?P<id>[\w-]+)\\\}$|^# <HeadingAnchor id=\"(?P<h1>[\w-]+)\" />", re.MULTILINE)
 
 
-def sync_recorded(double: Any, docs: Path, math: str, spaces: list[str]) -> RunOutcome:
+def heading_ids(text: str) -> list[str]:
+    """The heading ids docmost-syncd wrote into a page: ``{#id}``, or an H1's anchor element."""
+    return [match.group("id") or match.group("h1") for match in HEADING_ID.finditer(text)]
+
+
+def sync_recorded(
+    double: Any, docs: Path, math: str, spaces: list[str], public_url: str | None = None
+) -> RunOutcome:
     """``spaces`` of a Docmost double (tests/docmost_double.py) synced into ``docs``."""
     import respx
 
     from docmost_syncd.config import DocmostSettings
 
     settings = Settings(
-        docmost=DocmostSettings(url="http://docmost.test", email="admin@example.com", password=double.password),
+        docmost=DocmostSettings(
+            url="http://docmost.test", email="admin@example.com", password=double.password, public_url=public_url
+        ),
         output={"dir": docs, "math": math},
         sync={"spaces_include": spaces},
     )
@@ -131,7 +140,7 @@ def broken_anchors(folder: Path) -> list[str]:
             target = (page.parent / unquote(path)).resolve() if path else page
             if target.suffix not in (".md", ".mdx") or not target.exists():
                 continue
-            if anchor not in set(HEADING_ID.findall(target.read_text(encoding="utf-8"))):
+            if anchor not in set(heading_ids(target.read_text(encoding="utf-8"))):
                 broken.append(f"{page.relative_to(folder)} -> {dest}")
     return broken
 

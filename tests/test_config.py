@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from docmost_syncd.config import load_config, parse_duration
+from docmost_syncd.config import Settings, load_config, parse_duration
 from docmost_syncd.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -224,3 +224,9 @@ def test_the_environment_still_gives_numbers_and_switches_as_text(
     monkeypatch.setenv("DOCMOST_SYNCD_DOCMOST__VERIFY_TLS", "false")
     settings = load_config(write(tmp_path / "c.toml", "[sync]\nconcurrency = 3\n")).settings
     assert (settings.docmost.timeout_seconds, settings.docmost.verify_tls, settings.sync.concurrency) == (30.0, False, 3)
+
+
+def test_public_url_is_an_http_url_without_its_trailing_slash() -> None:
+    assert Settings(docmost={"public_url": "https://wiki.example.com/"}).docmost.public_url == "https://wiki.example.com"
+    with pytest.raises(ValueError, match=r'public_url "wiki\.example\.com" is not an http'):
+        Settings(docmost={"public_url": "wiki.example.com"})

@@ -64,9 +64,23 @@ def test_the_description_is_the_first_paragraph(routed: DocmostDouble, settings:
             continue
         described += 1
         assert 0 < len(meta["description"]) <= 160
-        # as a label: backslashes drawn as ⧵ (see model.safe_label)
+        # as a label: backslashes drawn as ∖ (see model.safe_label)
         assert meta["description"] == safe_label(description({"type": "doc", "content": [first]}))
     assert described > 20
+
+
+def test_the_edit_link_names_the_address_readers_open_docmost_at(routed: DocmostDouble, settings: Settings) -> None:
+    """docmost.url is where docmost-syncd connects (in a compose file a name only the containers
+    resolve); docmost.public_url is what a reader's browser opens."""
+    assert settings.output.dir is not None
+    settings.docmost.public_url = "https://wiki.example.com"
+    sync(settings)
+    tables = routed.page_id("kitchen", "Tables")
+    links = {meta["custom_edit_url"] for meta in front_matters(settings.output.dir).values()}
+    assert all(link.startswith("https://wiki.example.com/s/") for link in links), links
+    assert front_matters(settings.output.dir / "kitchen")[tables]["custom_edit_url"] == (
+        f"https://wiki.example.com/s/kitchen/p/tables-{routed.info[tables]['slugId']}"
+    )
 
 
 def test_authors_and_edit_links_can_be_left_out(routed: DocmostDouble, settings: Settings) -> None:

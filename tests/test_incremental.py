@@ -91,11 +91,14 @@ def apply(double: DocmostDouble, data: st.DataObject, action: str, trashed: list
         double.set_content(page, [{"type": "paragraph", "content": [
             {"type": "text", "text": "see ", "marks": [{"type": "link", "attrs": {"href": href}}]}, mention]},
             {"type": "subpages"}])  # fmt: skip
+    elif action == "move_to_space":
+        other = data.draw(st.sampled_from([s for s in SPACES if s != slug]), label="to space")
+        double.move_to_space(page, other, data.draw(st.none() | st.sampled_from(live_ids(double, other)), label="parent"))
     elif action == "rename_space":
         double.rename_space(slug, data.draw(TEXT, label="name") or "Space")
 
 
-ACTIONS = ["create", "edit", "rename", "move", "trash", "restore", "attach", "link", "rename_space"]
+ACTIONS = ["create", "edit", "rename", "move", "move_to_space", "trash", "restore", "attach", "link", "rename_space"]
 
 
 def snapshot(output: Path) -> dict[str, dict[str, str]]:
@@ -110,11 +113,14 @@ def snapshot(output: Path) -> dict[str, dict[str, str]]:
 
 def check_redirects(output: Path) -> None:
     """The redirect maps are history, which a full sync into an empty folder does not have: what
-    they say is checked instead — every redirect leads from a URL no page holds to one a page holds."""
-    for space in sorted(p for p in output.iterdir() if p.is_dir() and p.name != ".docmost-syncd"):
-        urls = {f"{space.name}/{page_url(str(p.relative_to(space)))}" for p in page_files(space)}
+    they say is checked instead — every redirect leads from a URL no page holds to one a page holds
+    (in its own space, or the one a page moved to)."""
+    spaces = sorted(p for p in output.iterdir() if p.is_dir() and p.name != ".docmost-syncd")
+    urls = {f"{space.name}/{page_url(str(p.relative_to(space)))}" for space in spaces for p in page_files(space)}
+    for space in spaces:
         for redirect in json.loads((space / REDIRECTS_FILE).read_text())["redirects"]:
             assert redirect["to"] in urls and redirect["from"] not in urls, redirect
+            assert redirect["from"].startswith(f"{space.name}/"), redirect
 
 
 @settings(

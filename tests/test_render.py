@@ -96,6 +96,16 @@ def test_headings_keep_docmost_ids() -> None:
     assert "#### Heading level 4\n" in body  # no id in Docmost: Docusaurus makes one
 
 
+def test_an_h1_keeps_its_id_on_an_anchor_inside_it() -> None:
+    """Docusaurus drops an h1's id ({#id} included), so a link to a page's first heading would
+    break the build: the id goes on an empty anchor element, which makes the page MDX."""
+    heading = {"type": "heading", "attrs": {"id": "h1-top", "level": 1}, "content": [text("Intro {x}")]}
+    body, mdx = render(doc(heading, para(text("after"))))
+    assert body.startswith('# <HeadingAnchor id="h1-top" />Intro \\{x\\}\n') and mdx, body
+    body, mdx = render(doc({"type": "heading", "attrs": {"level": 1}, "content": [text("Plain")]}))
+    assert body.startswith("# Plain") and not mdx  # no id: nothing to carry
+
+
 def test_marks() -> None:
     body, mdx = render(KITCHEN["Text and Marks"])
     assert "Plain paragraph with **bold**, *italic*, ~~strike~~, <u>underline</u>, `inline code`, " in body

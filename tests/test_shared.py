@@ -6,6 +6,7 @@ published, nothing of the rest."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,45 @@ def test_shared_publishing_publishes_exactly_what_the_public_viewer_opens(
     for page_id, meta in pages.items():
         assert bool(meta.get("unlisted")) is (OPENED[page_id]["searchIndexing"] is False), meta["title"]
     assert unresolved_links(tmp_path / "docs") == []
+
+
+SHARE_KEYS = {  # page → the key of the share that opens it (../shared's README of the recording)
+    "01a246a3-1d2e-715c-a198-1c128b42f95e": "43klnxpc94",  # Layout Blocks (includeSubPages)
+    "01a246a2-ca9b-713b-b4fd-ffbd98dbf3fa": "v0hfmoyf0z",  # Onboarding (includeSubPages)
+    "01a246a2-cb0b-7635-9dd2-11472bf6996d": "3r5s2pfepq",  # SSO & MFA: its own share, inside Onboarding's
+    "01a246a2-cc00-7c31-aac1-166798baaca0": "binoanlffe",  # Pagination, shared alone
+}
+
+
+def test_a_shared_site_links_each_page_to_its_public_share_page(shares: DocmostDouble, tmp_path: Path) -> None:
+    """In ``shared`` mode the Docmost link opens the page's public share page (a reader has no
+    login for the editor), under the nearest share, at docmost.public_url."""
+    settings = shared_settings(tmp_path)
+    settings.docmost.public_url = "https://wiki.example.com"
+    sync(settings)
+    pages = published(tmp_path / "docs")
+    assert len(pages) == len(OPENED)
+    for page_id, key in SHARE_KEYS.items():
+        slug_id = shares.info[page_id]["slugId"]
+        assert re.fullmatch(rf"https://wiki\.example\.com/share/{key}/p/([a-z0-9-]+-)?{slug_id}", pages[page_id]["custom_edit_url"])
+    day1 = next(p for p, meta in pages.items() if meta["title"] == "Day 1")  # below Onboarding
+    assert f"/share/{SHARE_KEYS['01a246a2-ca9b-713b-b4fd-ffbd98dbf3fa']}/p/" in pages[day1]["custom_edit_url"]
+    assert all("/share/" in meta["custom_edit_url"] for meta in pages.values())
+
+
+def test_a_shared_site_may_link_to_the_editor_or_to_nothing(shares: DocmostDouble, tmp_path: Path) -> None:
+    settings = shared_settings(tmp_path)
+    settings.output.edit_links = "editor"
+    sync(settings)
+    assert all(f"{BASE_URL}/s/" in meta["custom_edit_url"] for meta in published(tmp_path / "docs").values())
+    settings.output.edit_links = "none"
+    sync(settings)
+    assert not any("custom_edit_url" in meta for meta in published(tmp_path / "docs").values())
+
+
+def test_share_links_need_shared_publishing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r'edit_links = "share".*sync.publish = "shared"'):
+        Settings(output={"dir": tmp_path, "edit_links": "share"})
 
 
 def test_nothing_of_an_unshared_page_is_published(shares: DocmostDouble, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import yaml
 from docmost_syncd import build as job
 from docmost_syncd.cache import PageCache
 from docmost_syncd.config import DocmostSettings, Settings
-from docmost_syncd.model import REVERSE_SOLIDUS_OPERATOR, WORD_JOINER
+from docmost_syncd.model import BACKSLASH_STAND_IN, WORD_JOINER
 from docmost_syncd.publish import writer as writer_module
 from docmost_syncd.publish.publisher import Publisher
 from docmost_syncd.run import RunOutcome
@@ -107,13 +107,16 @@ def check_level(
         path = space_root / str(node["path"])
         meta = front_matter(path)
         assert meta["sidebar_position"] == position
-        # The exact title, as a reader sees it (see model.safe_label: a backslash is drawn as ⧵).
-        shown = str(meta["title"]).replace(REVERSE_SOLIDUS_OPERATOR, "\\").replace(WORD_JOINER, "")
+        # The exact title, as a reader sees it (see model.safe_label: a backslash is drawn as ∖).
+        shown = str(meta["title"]).replace(BACKSLASH_STAND_IN, "\\").replace(WORD_JOINER, "")
         assert shown == (node["title"] if str(node["title"] or "").strip() else "Untitled")
         if node["children"]:
             assert path.parent.name == path.stem  # <name>/<name>.md(x), the category index
             category = json.loads((path.parent / "_category_.json").read_text())
-            assert category == {"label": meta["title"], "position": position}
+            # The folder's label is its page's, icon included, as the page's own sidebar_label.
+            label = f"{meta['docmost_icon']} {meta['title']}" if node.get("icon") else meta["title"]
+            assert category == {"label": label, "position": position}
+            assert meta.get("sidebar_label", meta["title"]) == label
             assert path.parent.parent == directory
             check_level(space_root, children, node["children"], str(node["id"]), path.parent)
         else:

@@ -53,6 +53,7 @@ class BuildSummary:
     foreign: dict[str, str] | None = None
     build_seconds: float = 0.0
     paths: dict[str, str] | None = None  # page id → the path it is published at now
+    moved_out: dict[str, list[str]] | None = None  # see SpaceState.moved_out
 
 
 MAX_PATHS_REMEMBERED = 20  # per page: older ones are forgotten
@@ -193,6 +194,8 @@ class Publisher:
         previous.digest = digest
         previous.build_key = summary.build_key
         previous.foreign = dict(summary.foreign or {})
+        if summary.moved_out is not None:
+            previous.moved_out = summary.moved_out
         if summary.paths is not None:
             history = self.state.paths(space.id)
             remembered = remember_paths(history, summary.paths)

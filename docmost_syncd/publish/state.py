@@ -29,6 +29,10 @@ class SpaceState:
     digest: str | None = None
     build_key: str | None = None  # what the last build was made from (see build.py)
     foreign: dict[str, str] = field(default_factory=dict)  # reference into another space → its answer
+    # Pages that left this space for another one, where they are published now: page id → the
+    # paths they had here (their last 20), so the space's redirects lead their old URLs there
+    # for as long as they are published elsewhere.
+    moved_out: dict[str, list[str]] = field(default_factory=dict)
     published: bool = False
     pages: int = 0
     bytes: int = 0

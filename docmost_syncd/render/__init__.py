@@ -35,7 +35,7 @@ from docmost_syncd.site.layout import attachment_path
 
 # Bumped whenever the same content renders differently or yields other facts: cached facts of
 # an older renderer are computed again (from the cached content, without a request).
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 
 __all__ = [

@@ -43,6 +43,9 @@ COLUMN_LAYOUTS = frozenset(
     }
 )
 ADMONITION_IMPORT = "import Admonition from '@theme/Admonition';"
+# Docusaurus's Link, used without a target: the one element whose id its broken-anchor check
+# collects besides its own headings (a literal <a id> in MDX is not seen).
+HEADING_ANCHOR_IMPORT = "import HeadingAnchor from '@docusaurus/Link';"
 MAX_TRANSCLUSION_DEPTH = 3
 
 
@@ -79,6 +82,13 @@ def heading(node: Node, ctx: RenderContext) -> str:
     suffix = ""
     if anchor and anchor not in ctx.anchors:
         ctx.anchors.append(anchor)
+        if level == 1:
+            # Docusaurus drops an h1's id, {#anchor} or not (a body that starts with one shows it
+            # as the page's title): an empty anchor inside the heading carries the id, which
+            # links scroll to and Docusaurus's broken-anchor check knows.
+            ctx.use_jsx()
+            ctx.imports.add(HEADING_ANCHOR_IMPORT)
+            return aligned(node, ctx, f"# {jsx.void_tag('HeadingAnchor', {'id': anchor})}{content}")
         # Docusaurus's explicit heading id {#anchor}, escaped so MDX reads it as text whether or
         # not the site enables markdown.mdx1Compat.headingIds: #anchor links keep working.
         suffix = f" \\{{#{anchor}\\}}"

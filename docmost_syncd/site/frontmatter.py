@@ -34,11 +34,14 @@ class PageExtras:
     authors: bool = True  # name who changed it last (last_update.author)
 
 
-def docmost_page_url(server_url: str, space_slug: str, title: str | None, slug_id: str) -> str:
-    """The page in Docmost's own reader: ``<url>/s/<space slug>/p/<title slug>-<slugId>`` (the
-    title part is decorative, Docmost finds a page by its slugId; Korean titles have none)."""
+def docmost_page_url(docmost_url: str, space_slug: str, title: str | None, slug_id: str, share_key: str = "") -> str:
+    """The page in Docmost: its editor ``<url>/s/<space slug>/p/<title slug>-<slugId>``, or with a
+    share key the public page of that share ``<url>/share/<key>/p/<title slug>-<slugId>``, which a
+    reader without a login can open (the title part is decorative, Docmost finds a page by its
+    slugId; Korean titles have none)."""
     slug = re.sub(r"[^a-z0-9]+", "-", (title or "").lower()).strip("-")[:70].strip("-")
-    return f"{server_url}/s/{quote(space_slug)}/p/{slug + '-' if slug else ''}{slug_id}"
+    where = f"share/{quote(share_key)}" if share_key else f"s/{quote(space_slug)}"
+    return f"{docmost_url}/{where}/p/{slug + '-' if slug else ''}{slug_id}"
 
 
 def front_matter(page: Page, facts: PageExtras | None = None) -> str:
@@ -53,7 +56,7 @@ def front_matter(page: Page, facts: PageExtras | None = None) -> str:
         fields["unlisted"] = True  # its Docmost share keeps search engines away
     if page.icon:
         # The sidebar shows the page's emoji the way Docmost's sidebar does.
-        fields["sidebar_label"] = f"{safe_label(page.icon)} {page.display_title}"
+        fields["sidebar_label"] = page.sidebar_label
         fields["docmost_icon"] = safe_label(page.icon)
     if facts.description:
         fields["description"] = safe_label(facts.description)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from docmost_syncd.errors import BuildError
@@ -21,7 +21,10 @@ def space_metadata_pieces(
     to them). The same bytes as json_lines of the whole tree, which for a 20,000-page space held
     30 MB at once, all of it peak memory."""
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    yield encode({"space": {"id": model.id, "name": model.name, "slug": model.slug}})[:-1]
+    space = {"id": model.id, "name": model.name, "slug": model.slug}
+    if model.description:
+        space["description"] = model.description
+    yield encode({"space": space})[:-1]
     yield ',"generator":"docmost-syncd","pages":['
     # Depth first with an explicit stack: (page, position among its siblings) or a closing bracket.
     stack: list[tuple[Page, int] | None] = [(root, n) for n, root in reversed(list(enumerate(model.roots)))]
@@ -68,29 +71,41 @@ def page_url(path: str) -> str:
     return folder if folder and posixpath.basename(folder) == name else stem
 
 
-def redirects_json(folder: str, model: SpaceModel, history: dict[str, list[str]]) -> bytes:
+def redirects_json(
+    folder: str, model: SpaceModel, history: dict[str, list[str]],
+    moved_out: Mapping[str, tuple[list[str], str]] | None = None,
+) -> bytes:  # fmt: skip
     """``_redirects.json``: every earlier URL of a page that is published now → its URL now, so
-    links from outside (search engines, chats, bookmarks) survive renames and moves. A URL that
-    another page holds now is never redirected; pages no longer published have no history."""
+    links from outside (search engines, chats, bookmarks) survive renames and moves. A page that
+    moved to another space (``moved_out``: page id → its paths here, and its ``folder/url`` there)
+    keeps its URLs here too, leading there. A URL that another page holds now is never redirected;
+    pages no longer published anywhere have no history."""
+    moved_out = moved_out or {}
     current = {page.id: page_url(page.path) for page in model.walk()}
     taken = set(current.values())
     # URLs that pages published now have had: an old URL is kept only if every folder in it was
     # one of those, so no name of a page that is not published (now private) is ever written.
-    known = taken | {page_url(old) for page_id in current for old in history.get(page_id, [])}
-    entries = []
-    for page_id, url in sorted(current.items(), key=lambda item: item[1]):
-        for old in history.get(page_id, []):
-            old_url = page_url(old)
+    earlier = {page_id: [page_url(old) for old in history.get(page_id, [])] for page_id in current}
+    earlier.update({page_id: [page_url(old) for old in paths] for page_id, (paths, _there) in moved_out.items()})
+    known = taken | {old for urls in earlier.values() for old in urls}
+    targets = {page_id: f"{folder}/{url}" for page_id, url in current.items()}
+    targets.update({page_id: there for page_id, (_paths, there) in moved_out.items()})
+    entries, redirected = [], set()
+    for page_id, to in sorted(targets.items(), key=lambda item: item[1]):
+        for old_url in earlier[page_id]:
             parts = old_url.split("/")
             folders_known = all("/".join(parts[:depth]) in known for depth in range(1, len(parts)))
-            if old_url != url and old_url not in taken and folders_known:
-                entries.append({"from": f"{folder}/{old_url}", "to": f"{folder}/{url}"})
+            source = f"{folder}/{old_url}"
+            if source != to and old_url not in taken and folders_known and source not in redirected:
+                redirected.add(source)
+                entries.append({"from": source, "to": to})
     return json_lines({"redirects": entries})
 
 
 def category_json(page: Page) -> bytes:
-    """``_category_.json`` of a page's folder: the exact title and its sidebar position."""
-    return json_lines({"label": page.display_title, "position": page.sidebar_position})
+    """``_category_.json`` of a page's folder: the label its page has in the sidebar (icon and
+    exact title) and its sidebar position."""
+    return json_lines({"label": page.sidebar_label, "position": page.sidebar_position})
 
 
 def root_category_json(model: SpaceModel) -> bytes:

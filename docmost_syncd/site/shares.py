@@ -11,7 +11,7 @@ root of its space's folder: nothing of the unshared parent, not even its title, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from docmost_syncd.model import ListedPage
@@ -30,12 +30,20 @@ def _levels_up(page_id: str, ancestor: str, parents: Mapping[str, str | None]) -
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class SharedPage:
+    """How the nearest share opens a page."""
+
+    indexed: bool  # search engines may index it
+    key: str  # the share's key: Docmost's public page is <url>/share/<key>/p/<slug>
+
+
 def shared_pages(
     listed: Iterable[ListedPage], shares: Iterable[dict[str, Any]], subpages: Mapping[str, set[str]]
-) -> dict[str, bool]:
-    """Page id → whether search engines may index it, for every page a share opens."""
+) -> dict[str, SharedPage]:
+    """Page id → how its nearest share opens it, for every page a share opens."""
     parents = {page.id: page.parent_id for page in listed}
-    nearest: dict[str, tuple[int, bool]] = {}
+    nearest: dict[str, tuple[int, SharedPage]] = {}
     for share in shares:
         root = str(share.get("pageId") or "")
         if root not in parents:
@@ -44,11 +52,12 @@ def shared_pages(
         for page_id in opened:
             level = _levels_up(page_id, root, parents) if page_id in parents else None
             if level is not None and (page_id not in nearest or level < nearest[page_id][0]):
-                nearest[page_id] = (level, share.get("searchIndexing") is not False)
-    return {page_id: indexed for page_id, (_level, indexed) in nearest.items()}
+                opening = SharedPage(share.get("searchIndexing") is not False, str(share.get("key") or ""))
+                nearest[page_id] = (level, opening)
+    return {page_id: opening for page_id, (_level, opening) in nearest.items()}
 
 
-def published_listing(listed: Iterable[ListedPage], shared: Mapping[str, bool]) -> list[ListedPage]:
+def published_listing(listed: Iterable[ListedPage], shared: Mapping[str, SharedPage]) -> list[ListedPage]:
     """The shared pages only; one whose parent is not shared moves to the space's root."""
     return [
         page if page.parent_id is None or page.parent_id in shared else replace(page, parent_id=None)

@@ -116,6 +116,49 @@ def _line_blocks(markdown: str) -> str:
     return "\n".join(out)
 
 
+_TABLE_ROW = re.compile(r"^ {0,3}\|.*\|[ \t]*$")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_DELIMITER_CELL = re.compile(r"^[ \t]*:?-+:?[ \t]*$")
+
+
+def _cells(row: str) -> list[str]:
+    return _CELL_SPLIT.split(row.strip())[1:-1]
+
+
+def repair_tables(markdown: str) -> tuple[str, int]:
+    """Docmost's markdown export writes some tables (an HTML table whose rows differ in cells)
+    with a delimiter row no markdown reader takes, ``| --- | --- |     | --- |``: an empty cell,
+    or more cells than the header. Published as it is, the table is a paragraph of pipes. Such a
+    row is written again with one ``---`` per header cell (rows then keep their first cells, as
+    GitHub's tables do). Returns the text and the number of tables repaired; code is left alone."""
+    if "|" not in markdown:
+        return markdown, 0
+    lines = markdown.split("\n")
+    repaired = 0
+    fence = ""
+    for number, line in enumerate(lines[:-1]):
+        if fence:
+            if re.match(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", line):
+                fence = ""
+            continue
+        if (opened := _FENCE.match(line)) is not None:
+            fence = opened.group(1).strip()
+            continue
+        delimiter = lines[number + 1]
+        if not (_TABLE_ROW.match(line) and _TABLE_ROW.match(delimiter)):
+            continue
+        header, cells = _cells(line), _cells(delimiter)
+        if not header or not any(_DELIMITER_CELL.match(cell) for cell in cells):
+            continue
+        if not all(_DELIMITER_CELL.match(cell) or not cell.strip() for cell in cells):
+            continue
+        if len(cells) == len(header) and all(_DELIMITER_CELL.match(cell) for cell in cells):
+            continue  # a table as it should be
+        lines[number + 1] = "| " + " | ".join("---" for _cell in header) + " |"
+        repaired += 1
+    return "\n".join(lines), repaired
+
+
 # ---- inline -----------------------------------------------------------------------------------
 
 

@@ -15,12 +15,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from docmost_syncd.cache import content_digest
+from docmost_syncd.log import get_logger
 from docmost_syncd.model import Attachment, ListedPage, Page, PageRecord, Space
 from docmost_syncd.publish.writer import StagingWriter
 from docmost_syncd.render import analyse_page
 from docmost_syncd.site.frontmatter import strip_title_heading
 from docmost_syncd.site.layout import attachment_path
-from docmost_syncd.sources.archive.nodes import attachment_url, html_page_content, is_html_page, page_content
+from docmost_syncd.sources.archive.nodes import (
+    attachment_url,
+    html_page_content,
+    is_html_page,
+    page_content,
+    repair_tables,
+)
 from docmost_syncd.sources.archive.reader import SafeArchive, unquote_segment
 from docmost_syncd.sources.archive.space import model_from_archive
 
@@ -118,7 +125,13 @@ class ArchiveSource:
         text = self.archive.read_text(page.source)
         if is_html_page(page.source):  # the editor's own HTML
             return html_page_content(text, partial(self.link_target, page))
-        return page_content(strip_title_heading(text), partial(self.link_target, page))
+        markdown, repaired = repair_tables(strip_title_heading(text))
+        if repaired:
+            get_logger().warning(
+                "convert.table_repaired", page=page.display_title, entry=page.source, tables=repaired,
+                detail="the export wrote a table's delimiter row malformed; it is published as a table",
+            )  # fmt: skip
+        return page_content(markdown, partial(self.link_target, page))
 
     def place_files(self, writer: StagingWriter, wanted: dict[str, str], warnings: list[str]) -> dict[str, str]:
         """The attachments the pages show, copied out of the ZIP; one the export does not hold
