@@ -5,21 +5,45 @@
 //   DOCMOST_SYNCD_DOCS    the folder docmost-syncd publishes into (output.dir); default ../site-docs
 //   DOCMOST_SYNCD_FORMAT  markdown.format: 'mdx' (Docusaurus's default) or 'detect'
 //   DOCMOST_SYNCD_MATH    'off' builds without remark-math/rehype-katex (for output.math = "text")
+//   DOCMOST_SYNCD_SITE_CONFIG  the site's own settings (address, title, logo, links, language):
+//                         see settings.js; default site.config.json here, which the kit never ships
 //
 // Every broken link, markdown link, image and anchor fails the build: docmost-syncd's output
 // never has one, so a failure here is a bug worth seeing.
+require('./check-node');
 const fs = require('fs');
 const path = require('path');
 const {docsPath, publishedSpaces} = require('./spaces');
+const {loadSettings, settingsFile, DEFAULT_URL, SettingsError} = require('./settings');
 
 const format = process.env.DOCMOST_SYNCD_FORMAT || 'mdx';
 const withMath = process.env.DOCMOST_SYNCD_MATH !== 'off';
 
+// The home page's data, all from what docmost-syncd published: each space with its description
+// (from _metadata.json) and its number of listed pages, and the pages changed last across the site
+// (their last_update front matter). Unlisted pages count nowhere, as in the sidebar and search.
+const RECENT_PAGES = 10;
+
 function spacesPlugin() {
   return {
     name: 'docmost-spaces',
-    async contentLoaded({actions}) {
-      actions.setGlobalData({spaces: publishedSpaces()});
+    async allContentLoaded({allContent, actions}) {
+      const versions = allContent['docusaurus-plugin-content-docs']?.default?.loadedVersions || [];
+      const docs = versions.flatMap((version) => version.docs).filter((doc) => !doc.unlisted);
+      const spaces = publishedSpaces();
+      const labels = Object.fromEntries(spaces.map(({folder, label}) => [folder, label]));
+      const folderOf = (doc) => doc.sourceDirName.split('/')[0];
+      const counts = {};
+      for (const doc of docs) counts[folderOf(doc)] = (counts[folderOf(doc)] || 0) + 1;
+      const recent = docs
+        .filter((doc) => doc.lastUpdatedAt && folderOf(doc) in labels)
+        .sort((a, b) => b.lastUpdatedAt - a.lastUpdatedAt || a.permalink.localeCompare(b.permalink))
+        .slice(0, RECENT_PAGES)
+        .map((doc) => ({title: doc.title, permalink: doc.permalink, space: labels[folderOf(doc)], updatedAt: doc.lastUpdatedAt}));
+      actions.setGlobalData({
+        spaces: spaces.map((space) => ({...space, pages: counts[space.folder] || 0})),
+        recent,
+      });
     },
   };
 }
@@ -38,10 +62,21 @@ function pageRedirects() {
 }
 
 // Search: a Pagefind index of every published page, written after the build. A doc's article is
-// what is indexed (not the navbar, sidebar, table of contents or KaTeX's hidden MathML copy); a
-// page its share keeps from search engines (noindex) is left out; each page records its space,
-// which the results name. Pagefind cuts the index into chunks: a search fetches only the chunks
-// of its words, so a first search stays small however large the wiki.
+// what is indexed (not the navbar, sidebar or table of contents); a page its share keeps from
+// search engines (noindex) is left out; each page records its space, which the results name.
+// Pagefind cuts the index into chunks: a search fetches only the chunks of its words, so a first
+// search stays small however large the wiki.
+//
+// KaTeX writes each formula twice — MathML for screen readers, whose annotation holds the LaTeX,
+// and the drawn glyphs (`x2` for x^2) — and neither reads well in a result. Each formula is
+// indexed once, as the LaTeX its author wrote: a copy of the annotation's text (already escaped
+// HTML text) is put beside the two, which are both left out (in what is indexed only: the page
+// readers get is not changed).
+const formulaText = (html) =>
+  html.replace(
+    /(<annotation encoding="application\/x-tex">([^<]*)<\/annotation>[\s\S]*?)(<span class="katex-html")/g,
+    (_match, before, tex, drawn) => `${before}<span class="docmost-formula-text">${tex}</span>${drawn}`,
+  );
 function searchPlugin() {
   return {
     name: 'docmost-search',
@@ -50,7 +85,8 @@ function searchPlugin() {
       const labels = Object.fromEntries(publishedSpaces().map(({folder, label}) => [folder, label]));
       const attribute = (text) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
       const {index, errors} = await pagefind.createIndex({
-        excludeSelectors: ['.katex-mathml', '.hash-link', '.theme-doc-toc-mobile', '.theme-doc-footer', '.pagination-nav', '.theme-doc-breadcrumbs'],
+        // a category index repeats each page's description on its card
+        excludeSelectors: ['.katex-mathml', '.katex-html', '.theme-doc-card-description', '.hash-link', '.theme-doc-toc-mobile', '.theme-doc-footer', '.pagination-nav', '.theme-doc-breadcrumbs'],
       });
       if (!index) throw new Error(`Pagefind could not start: ${errors.join('; ')}`);
       const pages = [];
@@ -69,7 +105,7 @@ function searchPlugin() {
         const url = `/${path.relative(outDir, file).split(path.sep).join('/')}`.replace(/index\.html$/, '');
         const space = labels[url.split('/')[2]];
         const meta = space ? `<span data-pagefind-meta="space:${attribute(space)}"></span>` : '';
-        const content = html.replace('<article', `<article data-pagefind-body`).replace('</article>', `${meta}</article>`);
+        const content = formulaText(html).replace('<article', `<article data-pagefind-body`).replace('</article>', `${meta}</article>`);
         const added = await index.addHTMLFile({url, content});
         if (added.errors.length) throw new Error(`Pagefind refused ${url}: ${added.errors.join('; ')}`);
         indexed += 1;
@@ -100,6 +136,20 @@ async function sidebarItemsGenerator({defaultSidebarItemsGenerator, ...args}) {
 }
 
 module.exports = async function createConfig() {
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    // A mistake in the user's settings is theirs to fix, not a stack to read: one line, and
+    // docmost-syncd's exit status for configuration errors.
+    console.error(error.message);
+    process.exit(78);
+  }
+  if (settings.url === DEFAULT_URL) {
+    // The sitemap, canonical links and social cards name this address: a public site needs its own.
+    console.warn(`[docmost-site] warning: the site's address is still ${DEFAULT_URL}; set "url" in ${settingsFile} before publishing`);
+  }
   // remark-math and rehype-katex are ES modules: an async config imports them.
   const remarkPlugins = withMath ? [(await import('remark-math')).default] : [];
   const rehypePlugins = withMath ? [(await import('rehype-katex')).default] : [];
@@ -128,14 +178,15 @@ module.exports = async function createConfig() {
         mdxCrossCompilerCache: true,
       },
     },
-    title: 'Docmost',
-    tagline: 'Published by docmost-syncd',
-    favicon: 'img/favicon.svg',
-    url: 'http://localhost',
-    baseUrl: '/',
+    title: settings.title,
+    tagline: settings.tagline,
+    favicon: settings.favicon || 'img/favicon.svg',
+    url: settings.url,
+    baseUrl: settings.baseUrl,
+    staticDirectories: settings.assets ? ['static', settings.assets] : ['static'],
     onBrokenLinks: 'throw',
     onBrokenAnchors: 'throw',
-    i18n: {defaultLocale: 'en', locales: ['en']},
+    i18n: {defaultLocale: settings.language, locales: [settings.language]},
     markdown: {
       format,
       mermaid: true,
@@ -174,19 +225,29 @@ module.exports = async function createConfig() {
     ],
     themeConfig: {
       navbar: {
-        title: 'Docmost',
-        // Switch spaces from every page: each space's index.
-        items: publishedSpaces().length
-          ? [
-              {
-                type: 'dropdown',
-                label: 'Spaces',
-                position: 'left',
-                items: publishedSpaces().map(({folder, label}) => ({label, to: `/docs/${folder}`})),
-              },
-            ]
-          : [],
+        title: settings.title,
+        logo: settings.logo ? {src: settings.logo, alt: settings.title} : undefined,
+        items: [
+          // Switch spaces from every page: each space's index.
+          ...(publishedSpaces().length
+            ? [
+                {
+                  type: 'dropdown',
+                  label: 'Spaces',
+                  position: 'left',
+                  items: publishedSpaces().map(({folder, label}) => ({label, to: `/docs/${folder}`})),
+                },
+              ]
+            : []),
+          ...settings.navbar.map(({label, href}) => ({label, href, position: 'right'})),
+        ],
       },
+      footer: settings.footer.length || settings.copyright
+        ? {
+            links: settings.footer.map(({label, href}) => ({label, href})),
+            copyright: settings.copyright || undefined,
+          }
+        : undefined,
       mermaid: {theme: {light: 'neutral', dark: 'dark'}},
     },
   };

@@ -108,15 +108,45 @@ OLDER = {
 }
 
 
+PUBLIC_DOCMOST = "https://wiki.example.test"  # docmost.public_url of the kit's builds
+MOVED_PAGE = "FAQ"  # moved from eng to bulk between the two syncs: its old eng URL redirects
+FIRST_H1 = "h1-at-the-top"  # the id of the H1 that the eng page "Code Review" starts with
+# The kit's builds have their own settings (site/settings.js): address, title, logo, links.
+SITE_SETTINGS = {
+    "url": "https://docs.example.test",
+    "title": "Lab Handbook",
+    "tagline": "The lab's wiki, published",
+    "assets": "brand",
+    "logo": "lab-logo.svg",
+    "favicon": "lab-logo.svg",
+    "navbar": [{"label": "Docmost", "href": PUBLIC_DOCMOST}],
+    "footer": [{"label": "Contact", "href": "mailto:docs@example.test"}],
+    "copyright": "Lab",
+}
+SAMPLE_TITLE = "보안 공통 문서 (내보내기)"  # convert --title of the sample export
+
+
 def publish_everything(docs: Path, math: str, scratch: Path) -> None:
     """Every recorded 0.95.0 space synced (in ``math`` mode), the export variants and the older
     servers' exports converted."""
     double = DocmostDouble(password=PASSWORD)
-    sync_recorded(double, docs, math, SPACES)
+    # A page whose body starts with an H1 (Docusaurus shows it as the page's title), and a link
+    # to that heading from the page that is moved to another space below.
+    code_review = double.page_id("eng", "Code Review")
+    double.set_content(code_review, [
+        {"type": "heading", "attrs": {"id": FIRST_H1, "level": 1}, "content": [{"type": "text", "text": "Reviewing code"}]},
+        {"type": "paragraph", "content": [{"type": "text", "text": "Two approvals before a merge."}]},
+    ])  # fmt: skip
+    faq = double.page_id("eng", MOVED_PAGE)
+    href = f"/s/eng/p/code-review-{double.info[code_review]['slugId']}#{FIRST_H1}"
+    double.set_content(faq, [{"type": "paragraph", "content": [
+        {"type": "text", "text": "How we review", "marks": [{"type": "link", "attrs": {"href": href}}]}]}])  # fmt: skip
+    sync_recorded(double, docs, math, SPACES, public_url=PUBLIC_DOCMOST)
     # A second sync after an edit leaves a spare (a retired copy, pages and all) in the hidden
     # state folder inside the docs: the builds must not pick it up.
     double.edit(double.pages_of("bulk")[0]["id"])
-    sync_recorded(double, docs, math, SPACES)
+    double.move_to_space(faq, "bulk")
+    sync_recorded(double, docs, math, SPACES, public_url=PUBLIC_DOCMOST)
     assert list((docs / ".docmost-syncd" / "bulk_spare").rglob("*.md")), "no spare to test"
     exports = Path(__file__).parent / "fixtures" / "docmost-0.95.0" / "exports"
     for folder, zip_name in OFFLINE.items():
@@ -125,7 +155,8 @@ def publish_everything(docs: Path, math: str, scratch: Path) -> None:
         export = Path(__file__).parent / "fixtures" / path
         assert main(["convert", str(export), "--output", str(docs), "--space", folder]) == 0
     sample = Path(__file__).parent.parent / "examples" / "sec-common-space-export.zip"
-    assert main(["convert", str(sample), "--output", str(docs), "--space", "sample", "--math", math]) == 0
+    assert main(["convert", str(sample), "--output", str(docs), "--space", "sample", "--math", math,
+                 "--title", SAMPLE_TITLE]) == 0  # fmt: skip
     pitfalls = scratch / "pitfalls-space-export.zip"
     write_pitfalls_zip(pitfalls)
     assert main(["convert", str(pitfalls), "--output", str(docs)]) == 0
@@ -162,6 +193,11 @@ def kit_build(
     def get(fmt: str) -> SiteBuild:
         if fmt not in builds:
             site = make_site(tmp_path_factory.mktemp(f"kit-{fmt}"), KIT, kit_modules)
+            (site / "brand").mkdir()
+            (site / "brand" / "lab-logo.svg").write_text(
+                '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32"><circle cx="16" cy="16" r="14"/></svg>'
+            )
+            (site / "site.config.json").write_text(json.dumps(SITE_SETTINGS, ensure_ascii=False))
             result = build(site, published_docs["katex"], fmt)
             builds[fmt] = (site / f"build-{fmt}", result.stdout + result.stderr, result.returncode)
         return builds[fmt]

@@ -6,12 +6,15 @@ the offline search finding a page by a Korean and by an English word."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import SiteBuild
+from tests.conftest import FIRST_H1, MOVED_PAGE, PUBLIC_DOCMOST, SAMPLE_TITLE, SITE_SETTINGS, SiteBuild
 from tests.sitekit import KIT_IN_BROWSER, headless_chromium, serve_directory
 
 WAIT_SECONDS = 60
@@ -172,8 +175,8 @@ def test_the_home_page_links_every_space_and_every_space_has_a_page(
     build_dir, _output, _status = kit_build("mdx")
     spaces = sorted(p.name for p in (build_dir / "docs").iterdir() if p.is_dir() and not p.name.startswith("."))
     browser.get(f"{site_url}/")
-    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(By.CSS_SELECTOR, "main li a"))
-    links = {a.get_attribute("href").rstrip("/") for a in browser.find_elements(By.CSS_SELECTOR, "main li a")}
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".docmost-spaces li a"))
+    links = {a.get_attribute("href").rstrip("/") for a in browser.find_elements(By.CSS_SELECTOR, ".docmost-spaces li a")}
     assert links == {f"{site_url}/docs/{space}" for space in spaces}
     for space in spaces:
         browser.get(f"{site_url}/docs/{space}/")
@@ -193,3 +196,147 @@ def test_the_sample_export_s_formulas_are_katex(browser: Any, site_url: str) -> 
         assert count(browser, "article .katex-error") == 0, page
         text = browser.find_element(By.CSS_SELECTOR, "article .markdown").text
         assert "\\{" not in text and "\\frac" not in text and "{/1}" not in text, page
+
+
+# ---- the site readers and authors expect ---------------------------------------------------------
+
+
+def patient(browser: Any) -> Any:
+    # React re-renders while the page hydrates: re-find, never hold on.
+    return WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=[StaleElementReferenceException])
+
+
+def test_the_site_has_its_own_name_logo_and_address(
+    browser: Any, site_url: str, kit_build: Callable[[str], SiteBuild]
+) -> None:
+    """site.config.json (outside the kit's own files) names the site, its logo, its address and
+    its links; the canonical link and the sitemap name the configured address."""
+    open_page(browser, f"{site_url}/docs/kitchen/Math")
+    patient(browser).until(lambda d: d.title == f"Math | {SITE_SETTINGS['title']}")
+    assert browser.find_element(By.CSS_SELECTOR, ".navbar__title").text == SITE_SETTINGS["title"]
+    logo = browser.find_element(By.CSS_SELECTOR, ".navbar__logo img")
+    assert logo.get_attribute("src") == f"{site_url}/lab-logo.svg"
+    canonical = browser.execute_script("return document.querySelector('link[rel=canonical]').href")
+    assert canonical.rstrip("/") == "https://docs.example.test/docs/kitchen/Math"
+    icon = browser.execute_script("return document.querySelector('link[rel=icon]').getAttribute('href')")
+    assert icon == "/lab-logo.svg"
+    navbar = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".navbar__items--right a")]
+    assert f"{PUBLIC_DOCMOST}/" in navbar or PUBLIC_DOCMOST in navbar, navbar
+    assert browser.find_element(By.CSS_SELECTOR, "footer a[href='mailto:docs@example.test']").text.startswith("Contact")
+    build_dir, output, _status = kit_build("mdx")
+    sitemap = (build_dir / "sitemap.xml").read_text()
+    assert re.search(r"<loc>https://docs\.example\.test/docs/kitchen/Math/?</loc>", sitemap), sitemap[:500]
+    assert "localhost" not in sitemap
+    assert "still http://localhost" not in output  # the address is set: no warning
+
+
+def test_the_docmost_link_opens_the_page_at_the_public_docmost_address(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Math")
+    link = patient(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "a.theme-edit-this-page"))
+    assert link.text == "Edit in Docmost"
+    assert link.get_attribute("href").startswith(f"{PUBLIC_DOCMOST}/s/kitchen/p/math-")
+    assert "docmost.test" not in browser.page_source  # the address docmost-syncd connects at
+
+
+def test_the_old_url_of_a_page_moved_to_another_space_lands_on_it(
+    browser: Any, site_url: str, published_docs: dict[str, Path]
+) -> None:
+    redirects = json.loads((published_docs["katex"] / "eng" / "_redirects.json").read_text())["redirects"]
+    [old] = [r["from"] for r in redirects if r["to"] == f"bulk/{MOVED_PAGE}"]
+    assert old.startswith("eng/") and MOVED_PAGE in old
+    browser.get(f"{site_url}/docs/{old}")
+    patient(browser).until(lambda d: d.current_url.rstrip("/").endswith(f"/docs/bulk/{MOVED_PAGE}"))
+    heading = patient(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "article h1"))
+    assert heading.text == MOVED_PAGE
+
+
+def test_a_link_to_a_page_s_first_heading_scrolls_to_it(browser: Any, site_url: str) -> None:
+    """The page starts with an H1, which Docusaurus shows as its title: its id, Docmost's, is on
+    an anchor inside it."""
+    open_page(browser, f"{site_url}/docs/bulk/{MOVED_PAGE}")
+    browser.execute_script("window.scrollTo(0, 0)")
+    patient(browser).until(lambda d: d.find_element(By.LINK_TEXT, "How we review")).click()
+    patient(browser).until(lambda d: d.current_url.endswith(f"/Code-Review#{FIRST_H1}") and "/docs/eng/" in d.current_url)
+    anchor = patient(browser).until(lambda d: d.find_element(By.ID, FIRST_H1))
+    heading = anchor.find_element(By.XPATH, "..")
+    assert heading.tag_name == "h1" and heading.text == "Reviewing code"
+    assert count(browser, f"[id='{FIRST_H1}']") == 1
+    top = browser.execute_script(f"return document.getElementById('{FIRST_H1}').getBoundingClientRect().top")
+    navbar = browser.execute_script("return document.querySelector('.navbar').getBoundingClientRect().bottom")
+    assert navbar - 1 <= top < navbar + 120  # in view, just below the navbar
+
+
+def test_a_backslash_in_a_title_is_drawn_as_a_backslash(browser: Any, site_url: str, tmp_path: Any) -> None:
+    """Docusaurus cannot take a backslash in a title (it copies titles into JavaScript unescaped):
+    docmost-syncd writes U+2216, which the default fonts draw (here DejaVu; Segoe UI Symbol,
+    Apple's and Noto's elsewhere). The screenshot was looked at; the DOM is what is asserted."""
+    page = "Security365-hwangyeong-injeung-inga-gwanryeon-gongtong-ereo-peiji/Win-bad-chars-end"
+    open_page(browser, f"{site_url}/docs/sec-common/{page}")
+    title = browser.find_element(By.CSS_SELECTOR, "article h1").text
+    assert title == "Win: bad <chars> | * ? \u2216 end.", title
+    sidebar = browser.find_element(By.CSS_SELECTOR, "a.menu__link--active[aria-current=page]").text
+    assert "\u2216" in sidebar and "\u29f5" not in browser.page_source
+    browser.save_screenshot(str(tmp_path / "backslash-title.png"))
+
+
+def test_a_formula_shows_once_in_search_results_as_its_latex(browser: Any, site_url: str, tmp_path: Any) -> None:
+    open_page(browser, f"{site_url}/docs/kitchen/Tables")
+    box = patient(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "input.pagefind-ui__search-input"))
+    box.click()
+    box.send_keys("fraction")
+
+    def excerpts(driver: Any) -> list[str] | None:
+        shown = [r.text for r in driver.find_elements(By.CSS_SELECTOR, ".pagefind-ui__result-excerpt") if r.text]
+        return shown or None
+
+    found = patient(browser).until(excerpts)
+    browser.save_screenshot(str(tmp_path / "formula-in-search.png"))
+    math = [text for text in found if "mc^2" in text]
+    assert len(math) == 1, found  # the Math page, not also its space's index card
+    assert math[0].count("\\frac{a}{b}") == 1 and "mc2" not in math[0].replace("mc^2", ""), math
+
+
+def test_table_cells_are_as_tall_as_their_text(browser: Any, site_url: str) -> None:
+    """An HTML table's cells hold paragraphs; none adds its margin to the cell (Docmost's cells
+    are one line tall). The kit's CSS wins over Infima's: native cascade layers."""
+    open_page(browser, f"{site_url}/docs/sec-common/Raw-HTML-pyo")
+    sizes = browser.execute_script("""
+        return [...document.querySelectorAll('article table td')].map((td) => {
+          const style = getComputedStyle(td), p = td.querySelector('p');
+          return [td.getBoundingClientRect().height, p ? p.getBoundingClientRect().height : 0,
+                  parseFloat(style.paddingTop) + parseFloat(style.paddingBottom), p ? getComputedStyle(p).marginBottom : '0px'];
+        });""")
+    assert sizes
+    for height, text, padding, margin in sizes:
+        assert margin == "0px"
+        if height < 3 * text:  # one-row cells (a merged cell spans two rows)
+            assert height <= text + padding + 2, sizes
+
+
+def test_folder_labels_show_the_page_icon(browser: Any, site_url: str) -> None:
+    open_page(browser, f"{site_url}/docs/sec-common/teseuteu-hangeul")
+    labels = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".menu__list-item-collapsible .menu__link")]
+    assert "\U0001f9dc \uba38\uba54\uc774\ub4dc" in labels, labels  # 🧜 머메이드, a page with subpages
+
+
+def test_the_home_page_shows_spaces_with_descriptions_counts_and_recent_pages(
+    browser: Any, site_url: str, kit_build: Callable[[str], SiteBuild]
+) -> None:
+    browser.get(f"{site_url}/")
+    patient(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".docmost-space"))
+    assert browser.find_element(By.CSS_SELECTOR, "main h1").text == SITE_SETTINGS["title"]
+    spaces = {
+        item.find_element(By.CSS_SELECTOR, "a").text: item.text
+        for item in browser.find_elements(By.CSS_SELECTOR, ".docmost-space")
+    }
+    assert "12 pages" in spaces["Kitchen Sink"] and "Every Docmost node type" in spaces["Kitchen Sink"]
+    assert "\ud55c\uae00 \uacf5\uac04 \u2013 nasty titles" in spaces["\ubcf4\uc548 \uacf5\ud1b5 \ubb38\uc11c"]
+    assert SAMPLE_TITLE in spaces  # convert --title: the space's name, not its folder
+    build_dir, _output, _status = kit_build("mdx")
+    kitchen_pages = sum(1 for _ in (build_dir / "docs" / "kitchen").rglob("index.html")) - 1  # its own index
+    assert f"{kitchen_pages} pages" in spaces["Kitchen Sink"]
+    recent = browser.find_elements(By.CSS_SELECTOR, ".docmost-recent li")
+    assert 1 <= len(recent) <= 10
+    dates = [item.find_element(By.CSS_SELECTOR, "time").get_attribute("datetime") for item in recent]
+    assert dates == sorted(dates, reverse=True)
+    assert recent[0].find_element(By.CSS_SELECTOR, "a").get_attribute("href").startswith(f"{site_url}/docs/")

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SiteBuild
-from tests.helpers import page_files
+from docmost_syncd.site.output import page_url
+from tests.conftest import FIRST_H1, SiteBuild
+from tests.helpers import heading_ids, page_files
 from tests.sitekit import NODE, NODE_MISSING, NPM, PLAIN, build, make_site
 
 pytestmark = [pytest.mark.docusaurus, pytest.mark.skipif(NODE is None or NPM is None, reason=NODE_MISSING)]
@@ -91,6 +92,33 @@ def test_the_site_kit_builds_every_space(
         print(
             f"{fmt} {space}: {tables} tables, {callouts} callouts, {placeholders} placeholders shown as text"
         )
+
+
+@pytest.mark.parametrize("fmt", ["mdx"])
+def test_every_heading_keeps_its_docmost_id(
+    fmt: str, kit_build: Callable[[str], SiteBuild], published_docs: dict[str, Path]
+) -> None:
+    """Every heading id docmost-syncd wrote is an element id of its built page, an H1's included
+    (Docusaurus drops an h1's own id: docmost-syncd puts it on an anchor in the heading)."""
+    build_dir, output, status = kit_build(fmt)
+    assert status == 0, output[-4000:]
+    docs = published_docs["katex"]
+    written = found = 0
+    h1s = []
+    for page in page_files(docs):
+        ids = heading_ids(page.read_text(encoding="utf-8"))
+        if not ids:
+            continue
+        url = page_url(str(page.relative_to(docs)))
+        built = (build_dir / "docs" / url / "index.html").read_text(encoding="utf-8")
+        for anchor in ids:
+            written += 1
+            found += f'id="{anchor}"' in built
+            if re.search(rf'<h1[^>]*>\s*<a id="{anchor}"', built):
+                h1s.append(anchor)
+    print(f"\n{found} of {written} heading ids in the built pages; H1s: {h1s}")
+    assert written >= 7 and found == written  # the recordings' 6, and the H1 conftest adds
+    assert FIRST_H1 in h1s
 
 
 def test_both_formats_render_the_same(kit_build: Callable[[str], SiteBuild]) -> None:

@@ -15,5 +15,5 @@ while :; do
       built=$current
     fi
   fi
-  sleep 60
+  sleep 10  # checking the markers costs nothing; an edit waits at most this long for its build
 done
