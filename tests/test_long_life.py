@@ -193,7 +193,8 @@ def test_fifty_reloads_leave_the_daemon_as_it_was(double: DocmostDouble, tmp_pat
         finally:
             status = daemon.terminate()
     assert finished["published"] == 1 and finished["failed"] == 0
-    assert after[1] == before[1], f"threads: {before[1]} before 50 reloads, {after[1]} after"
+    # At most as many: a thread of the first run may still be on its way out when it is counted.
+    assert after[1] <= before[1], f"threads: {before[1]} before 50 reloads, {after[1]} after"
     assert after[0] <= before[0], f"descriptors: {before[0]} before 50 reloads, {after[0]} after"
     assert status == 0
 
