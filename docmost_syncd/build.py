@@ -23,7 +23,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from docmost_syncd import __version__
 from docmost_syncd.cache import PageCache
@@ -75,16 +75,13 @@ class BuildOptions:
     render: RenderOptions = field(default_factory=RenderOptions)
     authors: bool = True  # front matter names who changed a page last
     edit_base: str | None = None  # Docmost's address as readers open it, for the pages' links (None: none)
-    edit_links: str = "editor"  # what a page's link opens: "editor", or "share" (its public share page)
+    edit_links: Literal["editor", "share", "none"] = "editor"  # what a page's link opens
 
     def edit_url(self, space_slug: str, page: Page) -> str | None:
-        if self.edit_base is None or not page.slug_id:
+        share_key = page.share_key if self.edit_links == "share" else ""
+        if self.edit_base is None or not page.slug_id or (self.edit_links == "share" and not share_key):
             return None
-        if self.edit_links == "share":
-            if not page.share_key:
-                return None
-            return docmost_page_url(self.edit_base, space_slug, page.title, page.slug_id, page.share_key)
-        return docmost_page_url(self.edit_base, space_slug, page.title, page.slug_id)
+        return docmost_page_url(self.edit_base, space_slug, page.title, page.slug_id, share_key)
 
 
 @dataclass
@@ -240,22 +237,23 @@ def unchanged(publisher: Publisher, plan: SpacePlan, index: SiteIndex) -> bool:
 
 def _moved_out(
     publisher: Publisher, plan: SpacePlan, index: SiteIndex, history: dict[str, list[str]], foreign: dict[str, str]
-) -> dict[str, list[str]]:
-    """The pages that left this space and are published in another one now (page id → their
-    paths here): those this build notices leaving, and those earlier builds noticed. Where each
-    is now is an answer from another space, noted in ``foreign``: when it moves again or is no
-    longer published, this space is built again and its redirects follow."""
+) -> dict[str, tuple[list[str], str]]:
+    """The pages that left this space and are published in another one now: page id → their
+    paths here, and their ``folder/url`` there. Those this build notices leaving, and those
+    earlier builds noticed. Where each is now is an answer from another space, noted in
+    ``foreign``: when it moves again or is no longer published, this space is built again and
+    its redirects follow."""
     state = publisher.state.get(plan.space.id)
     here = {page.id for page in plan.listed}
     left = {**(state.moved_out if state is not None else {}), **{p: paths for p, paths in history.items() if p not in here}}
-    moved: dict[str, list[str]] = {}
+    moved: dict[str, tuple[list[str], str]] = {}
     for page_id, paths in sorted(left.items()):
         now = index.pages.get(page_id)
         if page_id in here or now is None or now.space_id == plan.space.id:
             continue  # back here, or published nowhere: nothing of it is kept (it may be private)
         ref: Ref = ("page", page_id, "", "")
         foreign[json.dumps(ref, ensure_ascii=False)] = index.lookup(ref).describe()
-        moved[page_id] = paths[-MAX_PATHS_REMEMBERED:]
+        moved[page_id] = (paths[-MAX_PATHS_REMEMBERED:], f"{now.folder}/{page_url(now.path)}")
     return moved
 
 
@@ -341,9 +339,7 @@ def build_space(
         writer.write(CATEGORY_FILE, root_category_json(model))
         history = publisher.state.paths(space.id)
         moved_out = _moved_out(publisher, plan, index, history, foreign)
-        there = {page_id: f"{index.pages[page_id].folder}/{page_url(index.pages[page_id].path)}" for page_id in moved_out}
-        redirects = redirects_json(folder, model, history, {p: (paths, there[p]) for p, paths in moved_out.items()})
-        writer.write(REDIRECTS_FILE, redirects)
+        writer.write(REDIRECTS_FILE, redirects_json(folder, model, history, moved_out))
         anchors = {page_id: record.facts.anchors for page_id, record in plan.records.items()}
         writer.write_pieces(METADATA_FILE, lambda: space_metadata_pieces(model, anchors))
         for warning in sorted(set(warnings)):
@@ -351,6 +347,7 @@ def build_space(
         verify_output(model, writer)
         summary = BuildSummary(
             pages, plan.build_key, {**foreign, **answers.foreign}, time.monotonic() - started,
-            paths={page.id: page.path for page in model.walk()}, moved_out=moved_out,
+            paths={page.id: page.path for page in model.walk()},
+            moved_out={page_id: paths for page_id, (paths, _there) in moved_out.items()},
         )  # fmt: skip
         return publisher.finish(space, folder, writer, summary, should_stop)

@@ -15,7 +15,7 @@
 require('./check-node');
 const fs = require('fs');
 const path = require('path');
-const {docsPath, publishedSpaces} = require('./spaces');
+const {docsPath, publishedSpaces, spaceDescription} = require('./spaces');
 const {loadSettings, settingsFile, DEFAULT_URL, SettingsError} = require('./settings');
 
 // Pages are not run through html-minifier-terser: it re-minified every page's inline scripts with
@@ -49,7 +49,7 @@ function spacesPlugin() {
         .slice(0, RECENT_PAGES)
         .map((doc) => ({title: doc.title, permalink: doc.permalink, space: labels[folderOf(doc)], updatedAt: doc.lastUpdatedAt}));
       actions.setGlobalData({
-        spaces: spaces.map((space) => ({...space, pages: counts[space.folder] || 0})),
+        spaces: spaces.map((space) => ({...space, description: spaceDescription(space.folder), pages: counts[space.folder] || 0})),
         recent,
       });
     },

@@ -1,7 +1,7 @@
 // The spaces docmost-syncd published into the docs folder: every folder with a _category_.json
-// (docmost-syncd writes one per space, with the space's name as its label) and its description
-// from _metadata.json. The config (home page, navbar, redirects) and sidebars.js (one sidebar per
-// space) both read them here.
+// (docmost-syncd writes one per space, with the space's name as its label). The config (home page,
+// navbar, redirects) and sidebars.js (one sidebar per space) both read them here; the home page
+// also reads each space's description (spaceDescription).
 const fs = require('fs');
 const path = require('path');
 
@@ -35,9 +35,9 @@ function publishedSpaces() {
     .map((entry) => {
       const category = path.join(docsPath, entry.name, '_category_.json');
       const label = fs.existsSync(category) ? JSON.parse(fs.readFileSync(category, 'utf8')).label : entry.name;
-      return {folder: entry.name, label: String(label || entry.name), description: spaceDescription(entry.name)};
+      return {folder: entry.name, label: String(label || entry.name)};
     })
     .sort((a, b) => a.label.localeCompare(b.label));
 }
 
-module.exports = {docsPath, publishedSpaces};
+module.exports = {docsPath, publishedSpaces, spaceDescription};

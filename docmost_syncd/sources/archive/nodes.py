@@ -79,6 +79,11 @@ _CALLOUT_MARK = re.compile(r"^<!--docmost-syncd callout (" + "|".join(CALLOUTS) 
 _MATH_FENCE = re.compile(r"^ {0,3}\$\$[ \t]*$")
 
 
+def _closes_fence(line: str, fence: str) -> bool:
+    """Whether ``line`` closes the code fence ``fence`` opened: the same character, at least as many."""
+    return re.match(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", line) is not None
+
+
 def _line_blocks(markdown: str) -> str:
     """Docmost's blocks fenced by whole lines, made plain to a CommonMark parser (code fences
     are left alone): each ``:::type`` … ``:::`` callout, nested ones too, becomes a block quote
@@ -93,7 +98,7 @@ def _line_blocks(markdown: str) -> str:
     for line in markdown.split("\n"):
         prefix = "> " * depth
         if fence:
-            if re.match(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", line):
+            if _closes_fence(line, fence):
                 fence = ""
         elif _MATH_FENCE.match(line):
             math = not math
@@ -138,7 +143,7 @@ def repair_tables(markdown: str) -> tuple[str, int]:
     fence = ""
     for number, line in enumerate(lines[:-1]):
         if fence:
-            if re.match(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", line):
+            if _closes_fence(line, fence):
                 fence = ""
             continue
         if (opened := _FENCE.match(line)) is not None:
