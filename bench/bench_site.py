@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -95,6 +96,15 @@ def timed_build(site: Path, docs: Path, out: str, perf: bool) -> tuple[float, fl
     return wall, cpu, peak, output
 
 
+STAGE = re.compile(r"^\[PERF\] Build > \S+ > ([^>]+?) - ([\d.]+) (ms|seconds)", re.MULTILINE)
+
+
+def stages(output: str) -> str:
+    """Docusaurus's own stage times (DOCUSAURUS_PERF_LOGGER) of one build, in seconds."""
+    found = [(name, float(value) / (1000 if unit == "ms" else 1)) for name, value, unit in STAGE.findall(output)]
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in found if seconds >= 0.5)
+
+
 def sync_once(python: str, config: Path) -> None:
     done = subprocess.run([python, "-m", "docmost_syncd", "sync", "--once", "--config", str(config)],
                           capture_output=True, text=True)  # fmt: skip
@@ -149,12 +159,14 @@ def bench(pages: int, work: Path, node_modules: Path, perf: bool) -> None:
         wall, cpu, peak, output = timed_build(site, docs, "build", perf)
         if perf:
             (work / "perf-cold.txt").write_text(output)
+            print(f"{pages:>6} pages, cold build by stage: {stages(output)}", flush=True)
         figures = site_figures(site / "build")
         fake.edit(pages // 2)
         sync_once(sys.executable, config)
         rebuild, _cpu, rebuild_peak, output = timed_build(site, docs, "build", perf)
         if perf:
             (work / "perf-rebuild.txt").write_text(output)
+            print(f"{pages:>6} pages, rebuild by stage: {stages(output)}", flush=True)
     print(
         f"{pages:>6} pages: cold build {wall:.0f} s wall, {cpu:.0f} s CPU, peak RSS {peak / 1e9:.2f} GB; "
         + ", ".join(f"{name} {value}" for name, value in figures.items())

@@ -204,6 +204,21 @@ module.exports = async function createConfig() {
       },
     },
     plugins: [
+      [
+        require.resolve('./docs-plugin'),
+        {
+          path: docsPath,
+          routeBasePath: 'docs',
+          sidebarPath: require.resolve('./sidebars.js'),
+          sidebarItemsGenerator,
+          // docmost-syncd writes last_update (when and by whom in Docmost) and custom_edit_url
+          // (the page in Docmost) into every page: show them.
+          showLastUpdateTime: true,
+          showLastUpdateAuthor: true,
+          remarkPlugins,
+          rehypePlugins,
+        },
+      ],
       spacesPlugin,
       searchPlugin,
       // /docs/ has no page of its own: it leads to the home page, which lists every space.
@@ -214,18 +229,8 @@ module.exports = async function createConfig() {
       [
         'classic',
         {
-          docs: {
-            path: docsPath,
-            routeBasePath: 'docs',
-            sidebarPath: require.resolve('./sidebars.js'),
-            sidebarItemsGenerator,
-            // docmost-syncd writes last_update (when and by whom in Docmost) and custom_edit_url
-            // (the page in Docmost) into every page: show them.
-            showLastUpdateTime: true,
-            showLastUpdateAuthor: true,
-            remarkPlugins,
-            rehypePlugins,
-          },
+          // The docs are docs-plugin.js, among the plugins: Docusaurus's own, less the page list in main.js.
+          docs: false,
           blog: false,
           theme: {customCss},
         },

@@ -115,6 +115,19 @@ def test_a_page_s_html_is_bounded_whatever_the_size_of_its_space(wiki: Wiki) -> 
     assert links < 60, f"{links} sidebar links in the HTML of {leaf}"
 
 
+def test_the_script_every_page_loads_first_does_not_list_every_page(wiki: Wiki) -> None:
+    """main.js carries Docusaurus's global data; its docs plugin put every page's id, path and
+    sidebar there (880 KB of 3.7 MB at 5,000 pages). The kit's docs plugin leaves that list out."""
+    (main,) = (wiki.root / "assets" / "js").glob("main.*.js")
+    script = main.read_text(encoding="utf-8")
+    deepest = next(p for p in (wiki.root / "docs" / "wiki").rglob("index.html") if ENGLISH_WORD in p.read_text())
+    path = "/" + deepest.parent.relative_to(wiki.root).as_posix()
+    assert f'"{path}"' in script  # its route is there, as every route is
+    assert '"id":"wiki/' not in script and '"sidebar":"wiki"' not in script
+    kitchen = wiki.root / "docs" / "kitchen"
+    assert kitchen.is_dir() and '"id":"kitchen/' not in script
+
+
 def test_the_sidebar_is_the_page_s_space_with_its_path_open(wiki: Wiki, browser: Any) -> None:
     deepest_page(wiki, browser)
     sidebar = browser.find_element(By.CSS_SELECTOR, "nav.menu")

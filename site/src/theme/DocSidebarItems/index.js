@@ -5,10 +5,28 @@
 // never rendered until opened (Docusaurus's own lazy categories).
 import React from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
-import {isActiveSidebarItem} from '@docusaurus/plugin-content-docs/client';
 import DocSidebarItems from '@theme-original/DocSidebarItems';
 
 const AROUND = 3; // items on either side of the open one, in the server's HTML
+
+// Which item of a level holds the open page: every link below each item, indexed once per level
+// (a page asked Docusaurus's isActiveSidebarItem of each item in turn, which walks the item's
+// whole subtree: the whole space for every page built). Paths compare as Docusaurus's isSamePath
+// does: letter case and a trailing slash aside.
+const normalize = (path) => (!path || path.endsWith('/') ? path : `${path}/`).toLowerCase();
+const openIndexes = new WeakMap(); // a level's items → Map of a normalized href → the item's index
+function openIndex(items, activePath) {
+  if (!openIndexes.has(items)) {
+    const byHref = new Map();
+    const add = (item, index) => {
+      if (item.href !== undefined && !byHref.has(normalize(item.href))) byHref.set(normalize(item.href), index);
+      for (const child of item.type === 'category' ? item.items : []) add(child, index);
+    };
+    items.forEach(add);
+    openIndexes.set(items, byHref);
+  }
+  return openIndexes.get(items).get(normalize(activePath)) ?? 0;
+}
 
 export default function BoundedDocSidebarItems(props) {
   const isBrowser = useIsBrowser();
@@ -16,7 +34,7 @@ export default function BoundedDocSidebarItems(props) {
   if (isBrowser || items.length <= 2 * AROUND + 1) {
     return <DocSidebarItems key="all" {...props} />;
   }
-  const open = Math.max(0, items.findIndex((item) => isActiveSidebarItem(item, activePath)));
+  const open = openIndex(items, activePath);
   const start = Math.max(0, Math.min(open - AROUND, items.length - (2 * AROUND + 1)));
   // Keyed apart from the full list: Docusaurus keys items by their index, so without a new key
   // the full list would inherit the window's state (an open branch) at the wrong items.
