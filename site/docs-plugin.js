@@ -1,19 +1,70 @@
-// Docusaurus's docs plugin, with one thing left out of its global data: the list of every page
-// (id, path, sidebar). Docusaurus puts global data into main.js, which every reader loads first,
-// so the list made main.js grow with the wiki (880 KB of its 3.7 MB at 5,000 pages). Only
-// navbar items of type doc/docSidebar, the version dropdown and a versioned site's banner read
-// it, and the kit has none of them. Everything else of the plugin is Docusaurus's own.
+// Docusaurus's docs plugin, as it is but for two things that made every page cost more the larger
+// the wiki (bench/bench_site.py; the README's performance section has the figures):
+//
+// - Its global data, which Docusaurus puts into main.js, the script every reader loads first, no
+//   longer lists every page (id, path, sidebar): 880 KB of 3.7 MB at 5,000 pages. Only navbar
+//   items of type doc/docSidebar, the version dropdown and a versioned site's banner read it,
+//   and the kit has none of them.
+// - Its pages' routes are nested by folder. The plugin gives them as one flat list, and React
+//   Router finds a page's route by trying every route in turn, several times a page built and on
+//   each navigation in the browser. Nested, a route is found by trying the routes of one level,
+//   then of the folder that holds it: at 5,000 pages, hundreds of tries instead of thousands.
+//   The routes, their paths and their pages do not change.
 const docsPlugin = require('@docusaurus/plugin-content-docs');
 
-module.exports = async function docsWithoutThePageList(context, options) {
+const {PATTERN, PLAIN_ASCII} = require('./src/routePaths');
+
+const GROUP_COMPONENT = require.resolve('./src/DocRouteGroup.js');
+
+// The routes below `prefix` (a path without its trailing slash), each folder of two or more of
+// them in one route of its own, at the place of the folder's first route. A folder's route
+// matches the paths below it at a segment's end, letter case aside (React Router's non-exact
+// match), as its pages' routes do, and no two folders' routes match the same path: every path
+// reaches the page it reached before. A level with any route that is not a plain page's (not
+// exact, or a pattern) is left as it is.
+const folderOf = (prefix, route) => route.path.slice(prefix.length + 1).split('/')[0];
+const isPlainPage = (prefix, route) =>
+  route.exact && !route.routes && (route.path === prefix || route.path.startsWith(`${prefix}/`)) && !PATTERN.test(route.path);
+
+function nestByFolder(prefix, routes) {
+  if (!routes.every((route) => isPlainPage(prefix, route))) return routes;
+  const folders = new Map(); // a folder's name in lower case → the routes below it, in order
+  for (const route of routes) {
+    const folder = folderOf(prefix, route);
+    const key = folder && PLAIN_ASCII.test(folder) ? folder.toLowerCase() : route.path;
+    if (!folders.has(key)) folders.set(key, {folder, routes: []});
+    folders.get(key).routes.push(route);
+  }
+  return [...folders.values()].map(({folder, routes: below}) => {
+    if (below.length === 1) return below[0];
+    const path = `${prefix}/${folder}`;
+    const sidebars = new Set(below.map((route) => route.sidebar));
+    return {
+      path,
+      exact: false,
+      component: GROUP_COMPONENT,
+      // DocRoot shows the sidebar of the route it matched: a folder's pages share their space's.
+      ...(sidebars.size === 1 && below[0].sidebar && {sidebar: below[0].sidebar}),
+      routes: nestByFolder(path, below),
+    };
+  });
+}
+
+module.exports = async function docsForAWiki(context, options) {
   const plugin = await docsPlugin.default(context, options);
+  const nestPages = (route) =>
+    route.component === options.docRootComponent
+      ? {...route, routes: nestByFolder(route.path.replace(/\/$/, ''), route.routes)}
+      : {...route, ...(route.routes && {routes: route.routes.map(nestPages)})};
   return {
     ...plugin,
     contentLoaded(args) {
       const setGlobalData = (data) =>
         args.actions.setGlobalData({...data, versions: data.versions.map((version) => ({...version, docs: []}))});
-      return plugin.contentLoaded({...args, actions: {...args.actions, setGlobalData}});
+      const addRoute = (route) => args.actions.addRoute(nestPages(route));
+      return plugin.contentLoaded({...args, actions: {...args.actions, setGlobalData, addRoute}});
     },
   };
 };
 module.exports.validateOptions = docsPlugin.validateOptions;
+module.exports.nestByFolder = nestByFolder; // for tests/route_nesting_check.cjs

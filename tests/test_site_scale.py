@@ -7,7 +7,9 @@ page deep in the tree by a Korean and by an English word."""
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import pytest
 from tests.conftest import PASSWORD
 from tests.docmost_double import DocmostDouble
 from tests.helpers import sync_recorded
-from tests.sitekit import KIT, KIT_IN_BROWSER, build, headless_chromium, make_site, serve_directory
+from tests.sitekit import KIT, KIT_IN_BROWSER, NODE, build, headless_chromium, make_site, serve_directory
 
 PAGES = 2000
 PAGE_HTML_LIMIT = 60_000  # bytes: issue 26's target for a page
@@ -126,6 +128,20 @@ def test_the_script_every_page_loads_first_does_not_list_every_page(wiki: Wiki) 
     assert '"id":"wiki/' not in script and '"sidebar":"wiki"' not in script
     kitchen = wiki.root / "docs" / "kitchen"
     assert kitchen.is_dir() and '"id":"kitchen/' not in script
+
+
+def test_routes_nested_by_folder_lead_every_path_where_one_list_would(wiki: Wiki) -> None:
+    """The kit nests the docs pages' routes by folder so that React Router tries hundreds of
+    routes for a page, not every page's (tests/route_nesting_check.cjs: React Router's own
+    matching on the route tree this build generated)."""
+    assert NODE is not None
+    checked = subprocess.run([NODE, str(Path(__file__).parent / "route_nesting_check.cjs"), str(wiki.root.parent)],
+                             capture_output=True, text=True, check=True)  # fmt: skip
+    figures = json.loads(checked.stdout)
+    assert figures["pages"] >= PAGES and figures["probes"] == 5 * (figures["pages"] - 1)
+    assert figures["wrong"] == []
+    assert figures["depth"] >= 6  # the space's folders, nested
+    assert figures["widest"] < PAGES / 4, figures  # the space's root: a fifth of its pages
 
 
 def test_the_sidebar_is_the_page_s_space_with_its_path_open(wiki: Wiki, browser: Any) -> None:

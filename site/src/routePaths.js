@@ -1,0 +1,11 @@
+// What the kit relies on when it nests the docs pages' routes (docs-plugin.js) and looks a page's
+// route up (src/theme/DocRoot): which paths React Router matches literally. Outside these, both
+// leave the routes to React Router's own matching.
+//
+// A character path-to-regexp (React Router 5) reads as part of a pattern, not as itself.
+const PATTERN = /[:*?+()]/;
+// Plain ASCII: for these, letter case compares the same in JavaScript's toLowerCase and in a
+// case-insensitive regular expression, which React Router's matching is.
+const PLAIN_ASCII = /^[\x21-\x7e]*$/;
+
+module.exports = {PATTERN, PLAIN_ASCII};
