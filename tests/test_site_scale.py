@@ -178,6 +178,24 @@ def test_a_collapsed_branch_opens_and_shows_its_pages(wiki: Wiki, browser: Any) 
     assert children and all(children)
 
 
+def test_a_sidebar_link_opens_its_page_in_the_running_site(wiki: Wiki, browser: Any) -> None:
+    """Clicking a page of another branch navigates in the browser (no reload) through the nested
+    routes to that page, and the sidebar then has that page open."""
+    deepest_page(wiki, browser)
+    browser.execute_script("window.stillTheSamePage = true")
+    target = next(
+        link
+        for link in browser.find_elements(By.CSS_SELECTOR, "nav.menu > ul > li > ul > li > div > a, nav.menu > ul > li > ul > li > a")
+        if link.get_attribute("aria-current") is None and link.text in wiki.roots
+    )
+    label = target.text
+    target.click()
+    patient(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, "article h1").text == label)
+    assert browser.execute_script("return window.stillTheSamePage") is True
+    active = browser.find_element(By.CSS_SELECTOR, "nav.menu a.menu__link[aria-current='page']")
+    assert active.text == label
+
+
 def test_the_navbar_reaches_every_space(wiki: Wiki, browser: Any) -> None:
     deepest_page(wiki, browser)
     names = browser.execute_script(
