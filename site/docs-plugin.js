@@ -67,4 +67,3 @@ module.exports = async function docsForAWiki(context, options) {
   };
 };
 module.exports.validateOptions = docsPlugin.validateOptions;
-module.exports.nestByFolder = nestByFolder; // for tests/route_nesting_check.cjs
