@@ -160,22 +160,18 @@ def bench(pages: int, work: Path, node_modules: Path, perf: bool) -> None:
         if perf:
             (work / "perf-cold.txt").write_text(output)
             print(f"{pages:>6} pages, cold build by stage: {stages(output)}", flush=True)
-        figures = site_figures(site / "build")
+        cold = f"cold build {wall:.0f} s wall, {cpu:.0f} s CPU, peak RSS {peak / 1e9:.2f} GB; " + ", ".join(
+            f"{name} {value}" for name, value in site_figures(site / "build").items()
+        )
         # A 20,000-page run takes the better part of an hour: the cold build's figures come first.
-        print(f"{pages:>6} pages, cold build: {wall:.0f} s wall, {cpu:.0f} s CPU, peak RSS {peak / 1e9:.2f} GB; "
-              + ", ".join(f"{name} {value}" for name, value in figures.items()), flush=True)  # fmt: skip
+        print(f"{pages:>6} pages, {cold}", flush=True)
         fake.edit(pages // 2)
         sync_once(sys.executable, config)
         rebuild, _cpu, rebuild_peak, output = timed_build(site, docs, "build", perf)
         if perf:
             (work / "perf-rebuild.txt").write_text(output)
             print(f"{pages:>6} pages, rebuild by stage: {stages(output)}", flush=True)
-    print(
-        f"{pages:>6} pages: cold build {wall:.0f} s wall, {cpu:.0f} s CPU, peak RSS {peak / 1e9:.2f} GB; "
-        + ", ".join(f"{name} {value}" for name, value in figures.items())
-        + f"; rebuild after one edit {rebuild:.0f} s (peak RSS {rebuild_peak / 1e9:.2f} GB)",
-        flush=True,
-    )
+    print(f"{pages:>6} pages: {cold}; rebuild after one edit {rebuild:.0f} s (peak RSS {rebuild_peak / 1e9:.2f} GB)", flush=True)
 
 
 def main() -> None:

@@ -5,8 +5,8 @@
 //   DOCMOST_SYNCD_DOCS    the folder docmost-syncd publishes into (output.dir); default ../site-docs
 //   DOCMOST_SYNCD_FORMAT  markdown.format: 'mdx' (Docusaurus's default) or 'detect'
 //   DOCMOST_SYNCD_MATH    'off' builds without remark-math/rehype-katex (for output.math = "text")
-//   DOCMOST_SYNCD_BUILD_CACHE  'off' builds without Rspack's persistent cache: a third less memory
-//                         (1,000 pages: 1.85 -> 1.33 GB), every build as slow as the first
+//   DOCMOST_SYNCD_BUILD_CACHE  'off' builds without Rspack's persistent cache: a fifth less memory
+//                         (1,000 pages: 1.81 -> 1.45 GB), every build as slow as the first
 //   DOCMOST_SYNCD_SITE_CONFIG  the site's own settings (address, title, logo, links, language):
 //                         see settings.js; default site.config.json here, which the kit never ships
 //

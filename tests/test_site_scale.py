@@ -84,9 +84,14 @@ def patient(browser: Any) -> Any:
     return WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=[StaleElementReferenceException])
 
 
+def deepest_file(wiki: Wiki) -> Path:
+    """The built HTML of the big space's deepest page (the one page with ENGLISH_WORD)."""
+    return next(p for p in (wiki.root / "docs" / "wiki").rglob("index.html") if ENGLISH_WORD in p.read_text(encoding="utf-8"))
+
+
 def deepest_page(wiki: Wiki, browser: Any) -> None:
     """Open the deepest page of the big space and wait until it has hydrated."""
-    deepest = next(p for p in (wiki.root / "docs" / "wiki").rglob("index.html") if ENGLISH_WORD in p.read_text())
+    deepest = deepest_file(wiki)
     browser.get(f"{wiki.url}/{deepest.parent.relative_to(wiki.root).as_posix()}/")
     patient(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "article h1"))
     # Hydrated: the sidebar's root level has widened from the server's window to every root page.
@@ -112,7 +117,7 @@ def test_a_page_s_html_is_bounded_whatever_the_size_of_its_space(wiki: Wiki) -> 
     assert len(pages) >= PAGES
     largest = pages[-1]
     assert largest.stat().st_size < PAGE_HTML_LIMIT, f"{largest}: {largest.stat().st_size} bytes"
-    leaf = next(p for p in pages if ENGLISH_WORD in p.read_text(encoding="utf-8"))  # the most levels open
+    leaf = deepest_file(wiki)  # the most levels open
     links = leaf.read_text(encoding="utf-8").count('class="menu__link')
     assert links < 60, f"{links} sidebar links in the HTML of {leaf}"
 
@@ -122,7 +127,7 @@ def test_the_script_every_page_loads_first_does_not_list_every_page(wiki: Wiki) 
     sidebar there (880 KB of 3.7 MB at 5,000 pages). The kit's docs plugin leaves that list out."""
     (main,) = (wiki.root / "assets" / "js").glob("main.*.js")
     script = main.read_text(encoding="utf-8")
-    deepest = next(p for p in (wiki.root / "docs" / "wiki").rglob("index.html") if ENGLISH_WORD in p.read_text())
+    deepest = deepest_file(wiki)
     path = "/" + deepest.parent.relative_to(wiki.root).as_posix()
     assert f'"{path}"' in script  # its route is there, as every route is
     assert '"id":"wiki/' not in script and '"sidebar":"wiki"' not in script

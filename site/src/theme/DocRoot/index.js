@@ -5,13 +5,11 @@
 import React from 'react';
 import {useLocation} from '@docusaurus/router';
 import DocRoot from '@theme-original/DocRoot';
-import {PATTERN, PLAIN_ASCII} from '../../routePaths';
+import {PATTERN, PLAIN_ASCII, pathKey} from '../../routePaths';
 
 // An exact route of a literal path matches a pathname that equals it but for letter case and one
 // trailing slash (React Router's exact, non-strict, case-insensitive match). Other routes, and any
 // pathname that is not plain ASCII, are left to Docusaurus's own search.
-const key = (path) => path.replace(/\/$/, '').toLowerCase();
-
 const pages = (routes) => routes.flatMap((route) => (route.routes ? pages(route.routes) : [route]));
 const routesByPath = new WeakMap(); // DocRoot's routes → Map of key → the first page's route
 function routeByPath(nested) {
@@ -20,7 +18,7 @@ function routeByPath(nested) {
     const literal = routes.every((route) => route.exact && !route.strict && !route.sensitive && PLAIN_ASCII.test(route.path) && !PATTERN.test(route.path));
     const byPath = literal ? new Map() : null;
     for (const route of literal ? routes : []) {
-      if (!byPath.has(key(route.path))) byPath.set(key(route.path), route);
+      if (!byPath.has(pathKey(route.path))) byPath.set(pathKey(route.path), route);
     }
     routesByPath.set(nested, byPath);
   }
@@ -30,7 +28,7 @@ function routeByPath(nested) {
 export default function DocRootOfOnePage(props) {
   const {pathname} = useLocation();
   const byPath = routeByPath(props.route.routes);
-  const route = byPath && PLAIN_ASCII.test(pathname) ? byPath.get(key(pathname)) : undefined;
-  // No route of that path: Docusaurus's DocRoot, with every route, shows its not-found page.
+  const route = byPath && PLAIN_ASCII.test(pathname) ? byPath.get(pathKey(pathname)) : undefined;
+  // No page of that path: Docusaurus's DocRoot, with every route, shows its not-found content.
   return <DocRoot {...props} route={route ? {...props.route, routes: [route]} : props.route} />;
 }
