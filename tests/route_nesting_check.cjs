@@ -1,8 +1,9 @@
 // Reads the route tree a kit build generated (SITE/.docusaurus/routes.js) and checks, with React
 // Router's own matching, that nesting the docs pages' routes by folder (site/docs-plugin.js) sends
 // every path where one flat list of the same routes would: each page's path, its upper-case and
-// trailing-slash variants, and paths of no page. Prints one JSON object: the figures and the
-// paths that went elsewhere.
+// trailing-slash variants, and paths of no page. Prints one JSON object: the figures (among them
+// how many routes React Router tries, on average, to find a page's) and the paths that went
+// elsewhere.
 //
 //   node tests/route_nesting_check.cjs SITE
 const fs = require('fs');
@@ -49,6 +50,14 @@ const probes = pages
     `${route.path.replace(/\/$/, '')}-of-no-page`,
     `${route.path.replace(/\/$/, '')}/of-no-page`,
   ]);
+// Routes tried to find a page's: at each level, the routes before the one that matches, and it.
+const triesFor = (routes, pathname) => {
+  const index = routes.findIndex((route) => route.path && matchPath(pathname, route));
+  if (index < 0) return routes.length;
+  return index + 1 + (routes[index].routes ? triesFor(routes[index].routes, pathname) : 0);
+};
+const pageRoutes = pages.filter((route) => route.path !== '*');
+const tries = pageRoutes.reduce((sum, route) => sum + triesFor(tree, route.path), 0) / pageRoutes.length;
 const wrong = probes.filter((probe) => flatMatch(probe) !== nestedMatch(probe));
 console.log(
   JSON.stringify({
@@ -56,6 +65,7 @@ console.log(
     probes: probes.length,
     depth,
     widest,
+    tries: Math.round(tries),
     wrong: wrong.slice(0, 20).map((probe) => ({probe, flat: flatMatch(probe)?.path, nested: nestedMatch(probe)?.path})),
   }),
 );

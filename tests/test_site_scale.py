@@ -136,8 +136,8 @@ def test_the_script_every_page_loads_first_does_not_list_every_page(wiki: Wiki) 
 
 
 def test_routes_nested_by_folder_lead_every_path_where_one_list_would(wiki: Wiki) -> None:
-    """The kit nests the docs pages' routes by folder so that React Router tries hundreds of
-    routes for a page, not every page's (tests/route_nesting_check.cjs: React Router's own
+    """The kit nests the docs pages' routes by folder so that React Router tries tens of routes
+    to find a page's, not half of every page's (tests/route_nesting_check.cjs: React Router's own
     matching on the route tree this build generated)."""
     assert NODE is not None
     checked = subprocess.run([NODE, str(Path(__file__).parent / "route_nesting_check.cjs"), str(wiki.root.parent)],
@@ -146,7 +146,9 @@ def test_routes_nested_by_folder_lead_every_path_where_one_list_would(wiki: Wiki
     assert figures["pages"] >= PAGES and figures["probes"] == 5 * (figures["pages"] - 1)
     assert figures["wrong"] == []
     assert figures["depth"] >= 6  # the space's folders, nested
-    assert figures["widest"] < PAGES / 4, figures  # the space's root: a fifth of its pages
+    # One flat list: half the pages tried, on average. The space's root pages are a fifth of them,
+    # one route after its folders.
+    assert figures["tries"] < PAGES / 10, figures
 
 
 def test_the_sidebar_is_the_page_s_space_with_its_path_open(wiki: Wiki, browser: Any) -> None:
