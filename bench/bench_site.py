@@ -136,7 +136,7 @@ def site_figures(build: Path) -> dict[str, str]:
         "pages": f"{len(pages)}",
         "median page KB": f"{statistics.median(pages) / 1e3:.0f}",
         "p95 page KB": f"{p95 / 1e3:.0f}",
-        "largest js/json": f"{largest.stat().st_size / 1e6:.1f} MB {largest.relative_to(build)}",
+        "largest js/json": f"{largest.stat().st_size / 1e6:.2f} MB {largest.relative_to(build)}",
         "first search MB": f"{first_search / 1e6:.1f}",
     }
 
