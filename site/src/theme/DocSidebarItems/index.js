@@ -11,26 +11,9 @@
 import React from 'react';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import DocSidebarItems from '@theme-original/DocSidebarItems';
-import {pathKey} from '../../routePaths';
+import {openIndex} from '../../sidebarIndex';
 
 const AROUND = 3; // items on either side of the open one, in the server's HTML
-
-// Which item of a level holds the open page: every link below each item, indexed once per level
-// (a page asked Docusaurus's isActiveSidebarItem of each item in turn, which walks the item's
-// whole subtree: the whole space for every page built). Paths compare as isSamePath's do.
-const openIndexes = new WeakMap(); // a level's items → Map of a normalized href → the item's index
-function openIndex(items, activePath) {
-  if (!openIndexes.has(items)) {
-    const byHref = new Map();
-    const add = (item, index) => {
-      if (item.href !== undefined && !byHref.has(pathKey(item.href))) byHref.set(pathKey(item.href), index);
-      for (const child of item.type === 'category' ? item.items : []) add(child, index);
-    };
-    items.forEach(add);
-    openIndexes.set(items, byHref);
-  }
-  return openIndexes.get(items).get(pathKey(activePath));
-}
 
 // Visible with no open page below it, as Docusaurus's isVisibleSidebarItem decides.
 const visibility = new WeakMap();
