@@ -19,14 +19,16 @@ const GROUP_COMPONENT = require.resolve('./src/DocRouteGroup.js');
 // The routes below `prefix` (a path without its trailing slash), each folder of two or more of
 // them in one route of its own. A folder's route matches the paths below it at a segment's end,
 // letter case aside (React Router's non-exact match), as its pages' routes do, and no path
-// matches two of them: every path reaches the page it reached before. A level with any route
-// that is not a plain page's (not exact, or a pattern) is left as it is.
+// matches two folders' routes: every path reaches the page it reached before. A level with any
+// route that is not a plain page's (not exact, or a pattern) is left as it is.
 //
 // Docusaurus sorts each level's routes (core's sortRoutes): the routes without routes below them
 // first, so a page in a folder was found only after every page of the level had been tried (a
 // space's root level holds a thousand). A level's own pages are therefore one route too, at the
-// level's path, which Docusaurus places after its folders (a path that holds another comes
-// after it), and the folders holding the most pages come first (their priority).
+// level's path. It matches every path of the level, its folders' too, so it must come after
+// them, and does: sortRoutes puts a route whose path holds another's after it. The folders
+// holding the most pages come first (their priority, which sortRoutes also reads).
+// tests/route_nesting_check.cjs checks the order React Router sees.
 const folderOf = (prefix, route) => route.path.slice(prefix.length + 1).split('/')[0];
 const isPlainPage = (prefix, route) =>
   route.exact && !route.routes && (route.path === prefix || route.path.startsWith(`${prefix}/`)) && !PATTERN.test(route.path);
