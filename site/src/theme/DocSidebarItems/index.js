@@ -40,7 +40,7 @@ function closedBranch(item) {
   return closedBranches.get(item);
 }
 
-const cutLevels = new WeakSet(); // levels already cut for this page: rendered as they are
+const cutLevels = new WeakMap(); // a level cut for this page → whether it is a window of its level
 function cutLevel(items, activePath) {
   const open = openIndex(items, activePath);
   const size = 2 * AROUND + 1;
@@ -50,7 +50,7 @@ function cutLevel(items, activePath) {
       ? {...item, items: cutLevel(item.items, activePath)}
       : closedBranch(item),
   );
-  cutLevels.add(level);
+  cutLevels.set(level, items.length > size);
   return level;
 }
 
@@ -60,10 +60,10 @@ export default function BoundedDocSidebarItems(props) {
   if (isBrowser) {
     return <DocSidebarItems key="all" {...props} />;
   }
-  if (cutLevels.has(items)) {
-    return <DocSidebarItems {...props} />;
-  }
-  // Keyed apart from the full list: Docusaurus keys items by their index, so without a new key
-  // the full list would inherit the cut list's state (an open branch) at the wrong items.
-  return <DocSidebarItems key="cut" {...props} items={cutLevel(items, activePath)} />;
+  const level = cutLevels.has(items) ? items : cutLevel(items, activePath);
+  // A window is keyed apart from the full list: Docusaurus keys items by their index, so without
+  // a new key the full list would inherit the window's state (an open branch) at the wrong items.
+  // A level shown whole keeps its key, and its items (the same, at the same places) their state:
+  // the sidebar is not drawn again once the page has loaded.
+  return <DocSidebarItems key={cutLevels.get(level) ? 'window' : 'all'} {...props} items={level} />;
 }
