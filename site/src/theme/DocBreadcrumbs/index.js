@@ -16,7 +16,8 @@ function pathTo(items, pathname) {
   const open = openIndex(items, pathname);
   if (open === undefined) return null;
   const item = items[open];
-  if (item.type === 'category' && pathKey(item.href) !== pathKey(pathname)) {
+  // A category without a page of its own (a folder of _category_.json alone) has no href.
+  if (item.type === 'category' && (item.href === undefined || pathKey(item.href) !== pathKey(pathname))) {
     const below = pathTo(item.items, pathname);
     return below && [{...item, items: below}];
   }
